@@ -1,1 +1,73 @@
-int main() { return 0; }
+// sqs2pg: drains login events from Amazon SQS, masks personal data with a keyed HMAC, and loads
+// them into PostgreSQL with exactly-once effect. See README.md.
+#include <CLI/CLI.hpp>
+#include <curl/curl.h>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/settings.h"
+#include "cli/signals.h"
+#include "ops/logging.h"
+
+int main(int argc, char** argv) {
+  using sqs2pg::cli::Settings;
+  Settings settings;
+  CLI::App app{"sqs2pg: drain login events from SQS into PostgreSQL, with keyed masking of ip "
+               "and device_id, exactly-once effect and COPY-speed loading."};
+  app.set_version_flag("--version", std::string("sqs2pg ") + SQS2PG_VERSION);
+  app.require_subcommand(1);
+  sqs2pg::cli::AddCommonOptions(app, settings);
+
+  auto* drain = app.add_subcommand(
+      "drain", "Consume until the queue holds nothing (visible or in flight) but this run's "
+               "rejects, then exit");
+  auto* run = app.add_subcommand("run", "Consume until SIGINT/SIGTERM; finish the batch in hand");
+  auto* check = app.add_subcommand("check", "Check configuration, credentials, queue and schema");
+
+  std::string field;
+  std::vector<std::string> values;
+  auto* mask = app.add_subcommand("mask", "Print the masked form of values (needs the key)");
+  mask->add_option("--field", field, "ip or device_id")->required();
+  mask->add_option("values", values, "Values to mask")->required();
+
+  sqs2pg::cli::ProduceOptions produce_options;
+  auto* produce = app.add_subcommand("produce", "Publish synthetic login events (or a file's lines)");
+  produce->add_option("--count", produce_options.count, "Synthetic events to publish")
+      ->capture_default_str();
+  produce->add_option("--from-file", produce_options.from_file,
+                      "Publish each non-empty line of FILE as one message instead");
+  produce->add_option("--malformed-share", produce_options.malformed_share,
+                      "Fraction of deliberately bad messages")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  produce->add_option("--seed", produce_options.seed, "Random seed")->capture_default_str();
+  produce->add_option("--concurrency", produce_options.concurrency, "Concurrent SendMessageBatch")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+
+  for (auto* sub : {drain, run, check, mask, produce}) sub->fallthrough();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  auto level = sqs2pg::ops::ParseLogLevel(settings.log_level);
+  if (!level) {
+    std::fprintf(stderr, "sqs2pg: --log-level must be trace, debug, info, warn, error or off\n");
+    return 2;
+  }
+  sqs2pg::ops::InitLogging(*level);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  sqs2pg::cli::InstallStopSignalHandlers();
+
+  if (*drain) return sqs2pg::cli::ConsumeCommand(settings, /*stop_when_empty=*/true);
+  if (*run) return sqs2pg::cli::ConsumeCommand(settings, /*stop_when_empty=*/false);
+  if (*check) return sqs2pg::cli::CheckCommand(settings);
+  if (*mask) return sqs2pg::cli::MaskCommand(settings, field, values);
+  if (*produce) return sqs2pg::cli::ProduceCommand(settings, produce_options);
+  return 2;
+}

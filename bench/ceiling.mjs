@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// The SQS emulator's no-work ceiling: how fast N concurrent consumers can empty a queue when all
+// they do is ReceiveMessage (10 at a time, 1 s long poll) and DeleteMessageBatch, with no parsing,
+// masking or database. sqs2pg's drain rate is reported against this figure, measured in the same
+// run on the same machine. Plain fetch (Node >= 20), which keeps connections alive.
+//
+//   node bench/ceiling.mjs --endpoint URL --queue-url URL [--consumers 8]
+//       Drains the queue; prints one JSON line: {"consumers", "messages", "seconds", "msgs_per_s"}.
+//   node bench/ceiling.mjs --endpoint URL --queue-url URL --publish N
+//       Fills the queue with N login events (SendMessageBatch), for trying this script out without
+//       sqs2pg.
+import { parseArgs } from "node:util";
+import { randomUUID } from "node:crypto";
+
+const { values: args } = parseArgs({
+  options: {
+    endpoint: { type: "string" },
+    "queue-url": { type: "string" },
+    consumers: { type: "string", default: "8" },
+    publish: { type: "string" },
+  },
+});
+if (!args.endpoint || !args["queue-url"]) {
+  console.error("usage: ceiling.mjs --endpoint URL --queue-url URL [--consumers N | --publish N]");
+  process.exit(2);
+}
+const queueUrl = args["queue-url"];
+
+async function sqs(action, body) {
+  const res = await fetch(`${args.endpoint}/`, {
+    method: "POST",
+    headers: {
+      "X-Amz-Target": `AmazonSQS.${action}`,
+      "Content-Type": "application/x-amz-json-1.0",
+      // fauxqs checks no signature; it only reads the region from the credential scope.
+      Authorization:
+        "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00",
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${action}: HTTP ${res.status}: ${text}`);
+  return JSON.parse(text);
+}
+
+async function publish(count) {
+  const event = (i) =>
+    JSON.stringify({
+      user_id: randomUUID(),
+      app_version: "2.3.0",
+      device_type: i % 2 ? "ios" : "android",
+      ip: `203.0.113.${i % 251}`,
+      locale: "RU",
+      device_id: `${100 + (i % 900)}-${10 + (i % 90)}-${1000 + (i % 9000)}`,
+    });
+  let next = 0;
+  async function sender() {
+    while (next < count) {
+      const first = next;
+      next = Math.min(count, next + 10);
+      const Entries = [];
+      for (let i = first; i < next; i++) Entries.push({ Id: `m${i - first}`, MessageBody: event(i) });
+      const r = await sqs("SendMessageBatch", { QueueUrl: queueUrl, Entries });
+      if (r.Failed?.length) throw new Error(`SendMessageBatch failed: ${JSON.stringify(r.Failed)}`);
+    }
+  }
+  await Promise.all(Array.from({ length: 8 }, sender));
+  console.log(JSON.stringify({ published: count }));
+}
+
+async function drain(consumers) {
+  let messages = 0;
+  const start = performance.now();
+  let lastDelete = start;
+  // Each consumer stops at its first empty long poll: nothing is visible any more. The clock stops
+  // at the last delete, so that final 1 s wait is not counted.
+  async function consumer() {
+    for (;;) {
+      const r = await sqs("ReceiveMessage", {
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      });
+      const got = r.Messages ?? [];
+      if (got.length === 0) return;
+      const Entries = got.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle }));
+      const d = await sqs("DeleteMessageBatch", { QueueUrl: queueUrl, Entries });
+      if (d.Failed?.length) throw new Error(`DeleteMessageBatch failed: ${JSON.stringify(d.Failed)}`);
+      messages += got.length;
+      lastDelete = performance.now();
+    }
+  }
+  await Promise.all(Array.from({ length: consumers }, consumer));
+  const seconds = (lastDelete - start) / 1000;
+  const rate = seconds > 0 ? Math.round(messages / seconds) : 0;
+  console.log(JSON.stringify({ consumers, messages, seconds: +seconds.toFixed(3), msgs_per_s: rate }));
+}
+
+if (args.publish !== undefined) {
+  await publish(Number(args.publish));
+} else {
+  await drain(Number(args.consumers));
+}

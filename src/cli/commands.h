@@ -1,0 +1,35 @@
+// The subcommands of the sqs2pg binary. Each returns the process exit code:
+//   0  the work completed (rejected messages are an outcome, not a failure)
+//   1  a runtime failure (a service unreachable past its deadline, a missing queue, ...)
+//   2  bad usage or configuration (no mask key, a malformed flag value, ...)
+// Each prints its own diagnostics to stderr; none prints personal data or secrets.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cli/settings.h"
+
+namespace sqs2pg::cli {
+
+// drain (stop_when_empty) or run (until SIGINT/SIGTERM).
+int ConsumeCommand(const Settings& settings, bool stop_when_empty);
+
+// Checks configuration, credentials, queue, database, schema and the mask key, one line each.
+int CheckCommand(const Settings& settings);
+
+// Prints the mask of each value, one per line.
+int MaskCommand(const Settings& settings, const std::string& field,
+                const std::vector<std::string>& values);
+
+struct ProduceOptions {
+  uint64_t count = 1000;
+  std::string from_file;  // one message body per line; overrides count
+  double malformed_share = 0.0;
+  uint64_t seed = 1;
+  int concurrency = 8;
+};
+int ProduceCommand(const Settings& settings, const ProduceOptions& options);
+
+}  // namespace sqs2pg::cli

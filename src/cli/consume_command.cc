@@ -1,0 +1,65 @@
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/signals.h"
+#include "ops/run_stats.h"
+#include "pg/sink.h"
+#include "pipeline/pipeline.h"
+#include "transform/event_transformer.h"
+#include "transform/masker.h"
+
+namespace sqs2pg::cli {
+
+int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
+  const char* command = stop_when_empty ? "drain" : "run";
+  if (settings.queue_url.empty()) {
+    spdlog::error("{}: --queue-url (or SQS2PG_QUEUE_URL) is required", command);
+    return 2;
+  }
+  Result<std::string> key = LoadMaskKey(settings);
+  if (!key.ok()) {
+    spdlog::error("{}", key.status().message());
+    return 2;
+  }
+  Result<SqsSetup> sqs = MakeSqsClient(settings);
+  if (!sqs.ok()) {
+    spdlog::error("{}", sqs.status().message());
+    return 2;
+  }
+  Result<std::unique_ptr<pg::Sink>> sink = pg::Sink::Open(settings.database_url, settings.table);
+  if (!sink.ok()) {
+    spdlog::error("database: {}", sink.status().message());
+    return 1;
+  }
+  spdlog::info("{}: queue {} via {} ({}), table {}, credentials from {}", command,
+               settings.queue_url, sqs->endpoint, sqs->region, settings.table,
+               sqs->credentials_source);
+
+  pipeline::PipelineOptions options;
+  options.queue_url = settings.queue_url;
+  options.dlq_url = settings.dlq_url;
+  options.drain = stop_when_empty;
+  options.receivers = settings.receivers;
+  options.max_batch_messages = static_cast<size_t>(settings.batch_size);
+  options.max_batch_delay = std::chrono::milliseconds(settings.batch_delay_ms);
+  options.visibility_timeout_seconds = settings.visibility_timeout;
+  options.wait_time_seconds =
+      settings.wait_time >= 0 ? settings.wait_time : (stop_when_empty ? 2 : 20);
+  options.db_retry_timeout = std::chrono::seconds(settings.db_retry_timeout);
+
+  ops::RunStats stats;
+  transform::EventTransformer transformer((*sink)->columns(), transform::Masker(*key));
+  pipeline::Pipeline pipeline(options, *sqs->client, **sink, std::move(transformer), stats,
+                              StopRequested());
+  Status status = pipeline.Run();
+  std::fputs(stats.Summary().c_str(), stderr);
+  if (!status.ok()) {
+    spdlog::error("{} failed: {}", command, status.ToString());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace sqs2pg::cli

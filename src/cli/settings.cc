@@ -1,0 +1,124 @@
+#include "cli/settings.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "sqs/credentials.h"
+#include "sqs/endpoint.h"
+#include "sqs/http_transport.h"
+#include "transform/mask_key.h"
+
+namespace sqs2pg::cli {
+
+void AddCommonOptions(CLI::App& app, Settings& s) {
+  app.add_option("--queue-url", s.queue_url, "SQS queue URL to consume")->envname("SQS2PG_QUEUE_URL");
+  app.add_option("--dlq-url", s.dlq_url,
+                 "Queue that receives rejected messages (unchanged body, reason attribute); "
+                 "without it rejects stay in the source queue for its redrive policy")
+      ->envname("SQS2PG_DLQ_URL");
+  app.add_option("--database-url", s.database_url,
+                 "PostgreSQL URI or conninfo (the PG* variables also work)")
+      ->envname("DATABASE_URL");
+  app.add_option("--table", s.table, "Target table, optionally schema-qualified")
+      ->envname("SQS2PG_TABLE")
+      ->capture_default_str();
+  app.add_option("--endpoint-url", s.endpoint_url,
+                 "SQS endpoint (else AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, the region's)");
+  app.add_option("--region", s.region,
+                 "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the queue URL, us-east-1)");
+  app.add_option("--ca-bundle", s.ca_bundle, "PEM file of CA certificates for TLS")
+      ->envname("AWS_CA_BUNDLE");
+  app.add_option("--mask-key-file", s.mask_key_file,
+                 "File holding the masking master key (hex, or base64: prefix; >= 32 bytes); "
+                 "else SQS2PG_MASK_KEY")
+      ->envname("SQS2PG_MASK_KEY_FILE");
+  app.add_option("--log-level", s.log_level, "trace, debug, info, warn, error or off")
+      ->envname("SQS2PG_LOG_LEVEL")
+      ->capture_default_str();
+  app.add_option("--receivers", s.receivers, "Concurrent ReceiveMessage long polls")
+      ->envname("SQS2PG_RECEIVERS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--batch-size", s.batch_size, "Most messages committed in one transaction")
+      ->envname("SQS2PG_BATCH_SIZE")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--batch-delay-ms", s.batch_delay_ms, "Longest wait to fill a batch")
+      ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
+  app.add_option("--visibility-timeout", s.visibility_timeout,
+                 "Seconds a received message stays invisible to other consumers")
+      ->envname("SQS2PG_VISIBILITY_TIMEOUT")
+      ->check(CLI::Range(1, 43200))
+      ->capture_default_str();
+  app.add_option("--wait-time", s.wait_time,
+                 "Long-poll seconds (0-20); default 20 for run, 2 for drain")
+      ->check(CLI::Range(0, 20));
+  app.add_option("--db-retry-timeout", s.db_retry_timeout,
+                 "drain: seconds to keep retrying an unreachable database before exiting 1")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
+  app.add_option("--max-attempts", s.max_attempts, "Attempts per SQS request on transient errors")
+      ->envname("AWS_MAX_ATTEMPTS")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
+}
+
+Result<std::string> LoadMaskKey(const Settings& settings) {
+  std::string text;
+  std::string origin;
+  if (!settings.mask_key_file.empty()) {
+    std::ifstream in(settings.mask_key_file, std::ios::binary);
+    if (!in) {
+      return FailedPreconditionError("cannot read --mask-key-file " + settings.mask_key_file);
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    text = buf.str();
+    origin = "--mask-key-file";
+    struct stat st {};
+    if (::stat(settings.mask_key_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      spdlog::warn("mask key file {} is readable by group or others; chmod 600 it",
+                   settings.mask_key_file);
+    }
+  } else if (const char* env = std::getenv("SQS2PG_MASK_KEY"); env != nullptr && *env != '\0') {
+    text = env;
+    origin = "SQS2PG_MASK_KEY";
+  } else {
+    return FailedPreconditionError(
+        "no masking key: set --mask-key-file FILE or SQS2PG_MASK_KEY (at least 32 bytes as hex, "
+        "or base64:...; e.g. `openssl rand -hex 32 > key && chmod 600 key`). sqs2pg never stores "
+        "ip or device_id unmasked and offers no unkeyed hash");
+  }
+  Result<std::string> key = transform::ParseMaskKey(text);
+  if (!key.ok()) return key.status().WithContext(origin);
+  return key;
+}
+
+Result<SqsSetup> MakeSqsClient(const Settings& settings) {
+  sqs::EnvGetter env = sqs::ProcessEnv();
+  SQS2PG_ASSIGN_OR_RETURN(
+      sqs::ResolvedEndpoint endpoint,
+      sqs::ResolveEndpoint({settings.endpoint_url, settings.region, settings.queue_url}, env));
+  std::shared_ptr<sqs::CredentialsProvider> credentials =
+      sqs::MakeEnvironmentCredentialsProvider(env);
+  sqs::CurlTransportOptions transport_options;
+  transport_options.ca_bundle = settings.ca_bundle;
+  SqsSetup setup;
+  setup.endpoint = endpoint.url;
+  setup.region = endpoint.region;
+  setup.credentials_source = std::string(credentials->Name());
+  sqs::SqsClient::Options options;
+  options.endpoint_url = endpoint.url;
+  options.region = endpoint.region;
+  options.max_attempts = settings.max_attempts;
+  setup.client = std::make_unique<sqs::SqsClient>(
+      options, sqs::MakeCurlTransport(transport_options), std::move(credentials));
+  return setup;
+}
+
+}  // namespace sqs2pg::cli

@@ -1,0 +1,50 @@
+#include "ops/run_stats.h"
+
+#include <fmt/format.h>
+
+namespace sqs2pg::ops {
+
+RunStats::RunStats() : start_(std::chrono::steady_clock::now()) {}
+
+void RunStats::AddRejected(std::string_view reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++rejected_by_reason_[std::string(reason)];
+  ++rejected_total_;
+}
+
+uint64_t RunStats::rejected() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rejected_total_;
+}
+
+std::map<std::string, uint64_t> RunStats::RejectedByReason() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rejected_by_reason_;
+}
+
+std::chrono::duration<double> RunStats::Elapsed() const {
+  return std::chrono::steady_clock::now() - start_;
+}
+
+std::string RunStats::Summary() const {
+  const double seconds = Elapsed().count();
+  const uint64_t processed = inserted + duplicates + rejected();
+  std::string out = "summary:\n";
+  out += fmt::format("  received            {}\n", received.load());
+  out += fmt::format("  inserted            {}\n", inserted.load());
+  out += fmt::format("  duplicates skipped  {}\n", duplicates.load());
+  out += fmt::format("  rejected            {}\n", rejected());
+  for (const auto& [reason, count] : RejectedByReason()) {
+    out += fmt::format("    {:<18}{}\n", reason, count);
+  }
+  if (dead_lettered > 0) out += fmt::format("  sent to DLQ         {}\n", dead_lettered.load());
+  if (left_in_queue > 0) out += fmt::format("  left in queue       {}\n", left_in_queue.load());
+  out += fmt::format("  deleted from queue  {}\n", deleted.load());
+  if (delete_failures > 0) out += fmt::format("  delete failures     {}\n", delete_failures.load());
+  if (md5_mismatches > 0) out += fmt::format("  MD5 mismatches      {}\n", md5_mismatches.load());
+  out += fmt::format("  elapsed             {:.3f} s\n", seconds);
+  out += fmt::format("  messages/s          {:.0f}\n", seconds > 0 ? processed / seconds : 0.0);
+  return out;
+}
+
+}  // namespace sqs2pg::ops

@@ -1,0 +1,47 @@
+// RunStats: the counters of one drain or run, and the end-of-run summary.
+//
+// Contract:
+//  - Counters are updated from any thread (atomics; the per-reason map takes a mutex).
+//  - Reason keys are RejectReason names ("missing_field", "invalid_json", ...) or sink-side reasons;
+//    never values from a message.
+//  - Summary() renders the human-readable summary printed at the end of a run.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace sqs2pg::ops {
+
+class RunStats {
+ public:
+  RunStats();
+
+  std::atomic<uint64_t> received{0};         // messages handed to us by ReceiveMessage
+  std::atomic<uint64_t> inserted{0};         // rows committed to the target table
+  std::atomic<uint64_t> duplicates{0};       // redelivered messages already in the ledger
+  std::atomic<uint64_t> deleted{0};          // messages deleted from the source queue
+  std::atomic<uint64_t> delete_failures{0};  // Failed entries or failed calls on delete
+  std::atomic<uint64_t> dead_lettered{0};    // rejected messages moved to the DLQ
+  std::atomic<uint64_t> left_in_queue{0};    // rejected messages left for the redrive policy
+  std::atomic<uint64_t> md5_mismatches{0};   // dropped in transit, will be redelivered
+
+  void AddRejected(std::string_view reason);
+  uint64_t rejected() const;
+  std::map<std::string, uint64_t> RejectedByReason() const;
+
+  std::chrono::duration<double> Elapsed() const;
+  std::string Summary() const;
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  mutable std::mutex mu_;
+  std::map<std::string, uint64_t> rejected_by_reason_;
+  uint64_t rejected_total_ = 0;
+};
+
+}  // namespace sqs2pg::ops

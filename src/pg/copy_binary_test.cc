@@ -1,0 +1,86 @@
+#include "pg/copy_binary.h"
+
+#include <gtest/gtest.h>
+
+namespace sqs2pg::pg {
+namespace {
+
+std::string Bytes(std::initializer_list<int> b) {
+  std::string s;
+  for (int c : b) s += static_cast<char>(c);
+  return s;
+}
+
+const std::string kHeader =
+    Bytes({'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0});
+
+TEST(CopyBinaryEncoderTest, LedgerKeys) {
+  CopyBinaryEncoder e;
+  e.Begin();
+  MessageKeyBytes key{};
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i);
+  e.AppendLedgerKey(key);
+  e.Finish();
+  std::string expected = kHeader + Bytes({0, 1, 0, 0, 0, 16});
+  expected.append(reinterpret_cast<const char*>(key.data()), key.size());
+  expected += Bytes({0xff, 0xff});
+  EXPECT_EQ(e.data(), expected);
+  EXPECT_EQ(e.tuples(), 1u);
+  e.Begin();
+  EXPECT_EQ(e.data(), kHeader);
+  EXPECT_EQ(e.tuples(), 0u);
+}
+
+// A field: int32 length, then the bytes.
+std::string Field(std::string_view bytes) {
+  auto n = static_cast<uint32_t>(bytes.size());
+  return Bytes({static_cast<int>(n >> 24), static_cast<int>((n >> 16) & 0xff),
+                static_cast<int>((n >> 8) & 0xff), static_cast<int>(n & 0xff)}) +
+         std::string(bytes);
+}
+
+const std::string kNull = Bytes({0xff, 0xff, 0xff, 0xff});
+const std::string kSevenFields = Bytes({0, 7});
+const std::string kTrailer = Bytes({0xff, 0xff});
+
+TEST(CopyBinaryEncoderTest, LoginRowWithNullLocaleAndInt8Version) {
+  transform::LoginRow row;
+  row.user_id = "u";
+  row.device_type = "ios";
+  row.masked_ip = "ab";
+  row.masked_device_id = "";
+  row.app_version_int = 2003000;                        // 0x1e9038
+  row.create_date_days = kUnixToPostgresEpochDays - 1;  // 1999-12-31 = -1
+  CopyBinaryEncoder e;
+  e.Begin();
+  e.AppendLoginRow(row, AppVersionWire::kInt8);
+  e.Finish();
+  const std::string date = Field(Bytes({0xff, 0xff, 0xff, 0xff}));
+  EXPECT_EQ(e.data(), kHeader + kSevenFields + Field("u") + Field("ios") + Field("ab") + Field("") +
+                          kNull + Field(Bytes({0, 0, 0, 0, 0, 0x1e, 0x90, 0x38})) + date +
+                          kTrailer);
+
+  row.locale = "de";
+  row.app_version_text = "2.3.0";
+  e.Begin();
+  e.AppendLoginRow(row, AppVersionWire::kText);
+  e.AppendLoginRow(row, AppVersionWire::kInt4);
+  const std::string common =
+      kSevenFields + Field("u") + Field("ios") + Field("ab") + Field("") + Field("de");
+  EXPECT_EQ(e.data(), kHeader + common + Field("2.3.0") + date + common +
+                          Field(Bytes({0, 0x1e, 0x90, 0x38})) + date);
+  EXPECT_EQ(e.tuples(), 2u);
+}
+
+TEST(CopyBinaryEncoderTest, StagedKey) {
+  CopyBinaryEncoder e;
+  e.Begin();
+  MessageKeyBytes key{};
+  key[15] = 9;
+  e.AppendStagedKey(258, key);
+  EXPECT_EQ(e.data(), kHeader + Bytes({0, 2}) + Field(Bytes({0, 0, 1, 2})) +
+                          Field(std::string(reinterpret_cast<const char*>(key.data()), 16)));
+}
+
+}  // namespace
+}  // namespace sqs2pg::pg

@@ -1,0 +1,33 @@
+// Sidecar objects next to the target table: the exactly-once ledger, the reject log and helper
+// SQL functions (DDL in src/pg/sidecar.sql, embedded as pg/sidecar_ddl.h).
+//
+// Contract:
+//  - EnsureSidecar() creates what is missing in the target table's schema and does nothing (no
+//    DDL, no CREATE privilege needed) when everything is already there. The DDL runs in one
+//    transaction under an advisory lock with CREATE ... IF NOT EXISTS, so processes starting at
+//    the same time do not collide. sqs2pg_mask() is created only if the pgcrypto extension is
+//    already installed; extensions are never created. The target table is never touched.
+//  - It then checks that sqs2pg_ledger.message_key is a uuid (kFailedPrecondition otherwise).
+//  - Errors: the target's schema cannot be resolved -> kNotFound; database errors as in
+//    pg/errors.h (e.g. kPermissionDenied without CREATE on the schema). A failed attempt leaves
+//    no open transaction behind.
+//  - Thread-safety: uses the Connection; call from the thread that owns it.
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+#include "pg/connection.h"
+
+namespace sqs2pg::pg {
+
+inline constexpr const char* kLedgerTable = "sqs2pg_ledger";
+inline constexpr const char* kRejectsTable = "sqs2pg_rejects";
+
+// `target_table` is resolved as in pg/schema.h.
+Status EnsureSidecar(Connection& conn, const std::string& target_table);
+
+// The same for a known schema (as stored in the catalog, unquoted).
+Status EnsureSidecarInSchema(Connection& conn, const std::string& schema);
+
+}  // namespace sqs2pg::pg

@@ -1,0 +1,249 @@
+#include "pg/sink.h"
+
+#include <algorithm>
+#include <map>
+#include <string_view>
+
+#include "pg/errors.h"
+#include "pg/sidecar.h"
+#include "pg/sidecar_ddl.h"
+#include "pg/text_array.h"
+
+namespace sqs2pg::pg {
+namespace {
+
+constexpr int kMaxAttempts = 3;  // for deadlocks and serialization failures
+
+bool IsTransientConflict(const PgErrorInfo& e) {
+  return e.sqlstate == kDeadlockDetected || e.sqlstate == kSerializationFailure;
+}
+
+}  // namespace
+
+Sink::Sink(std::string conninfo, Connection conn, TargetTable target)
+    : conninfo_(std::move(conninfo)), conn_(std::move(conn)), target_(std::move(target)) {
+  const std::string schema = QuoteIdent(target_.schema);
+  const std::string ledger = schema + "." + kLedgerTable;
+  copy_ledger_sql_ = "COPY " + ledger + " (message_key) FROM STDIN (FORMAT binary)";
+  copy_rows_sql_ = "COPY " + target_.qualified + " (" + std::string(kLoginColumns) +
+                   ") FROM STDIN (FORMAT binary)";
+  // ORDER BY: keys are locked in the same order by every writer (no deadlocks).
+  slow_insert_sql_ = "WITH ins AS (INSERT INTO " + ledger +
+                     " (message_key) SELECT message_key FROM pg_temp.sqs2pg_stage "
+                     "ORDER BY message_key ON CONFLICT DO NOTHING RETURNING message_key) "
+                     "SELECT s.idx FROM pg_temp.sqs2pg_stage s JOIN ins USING (message_key)";
+  upsert_rejects_sql_ = "INSERT INTO " + schema + "." + kRejectsTable +
+                        " AS r (message_id, reason, detail, receive_count) "
+                        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) "
+                        "ON CONFLICT (message_id) DO UPDATE SET last_rejected_at = now(), "
+                        "times_seen = r.times_seen + 1, receive_count = EXCLUDED.receive_count, "
+                        "reason = EXCLUDED.reason, detail = EXCLUDED.detail";
+}
+
+Result<std::unique_ptr<Sink>> Sink::Open(const std::string& conninfo, const std::string& table) {
+  const std::string where =
+      conninfo.empty() ? std::string("libpq defaults") : RedactConninfo(conninfo);
+  Result<Connection> conn = Connection::Open(conninfo);
+  if (!conn.ok()) return conn.status().WithContext("PostgreSQL at " + where);
+  SQS2PG_ASSIGN_OR_RETURN(TargetTable target, DescribeTarget(*conn, table));
+  SQS2PG_RETURN_IF_ERROR(EnsureSidecarInSchema(*conn, target.schema));
+  return std::unique_ptr<Sink>(new Sink(conninfo, std::move(conn).value(), std::move(target)));
+}
+
+Status Sink::Reconnect() {
+  stage_ready_ = false;
+  conn_.reset();  // close first: a half-dead session must not hold locks while we wait
+  Result<Connection> conn = Connection::Open(conninfo_);
+  if (!conn.ok()) {
+    return conn.status().WithContext(
+        "PostgreSQL at " + (conninfo_.empty() ? "libpq defaults" : RedactConninfo(conninfo_)));
+  }
+  conn_.emplace(std::move(conn).value());
+  return Status::Ok();
+}
+
+Status Sink::Ping() {
+  if (!conn_.has_value()) return UnavailableError("not connected to PostgreSQL");
+  return conn_->Exec("SELECT 1");
+}
+
+void Sink::RollbackQuietly() {
+  if (conn_.has_value() && !conn_->IsBroken() && conn_->TransactionStatus() != PQTRANS_IDLE) {
+    (void)conn_->Exec("ROLLBACK");
+  }
+}
+
+void Sink::PrepareKeys(const std::vector<PendingRow>& rows, BatchOutcome* outcome) {
+  keys_.clear();
+  keys_.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) keys_.push_back({MessageKey(rows[i].message_id), i});
+  // Stable: the first occurrence of a repeated id is the one kept.
+  std::stable_sort(keys_.begin(), keys_.end(),
+                   [](const KeyedRow& a, const KeyedRow& b) { return a.key < b.key; });
+  size_t kept = 0;
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (kept > 0 && keys_[kept - 1].key == keys_[i].key) {
+      ++outcome->duplicates;
+      outcome->duplicate_ids.push_back(rows[keys_[i].index].message_id);
+      continue;
+    }
+    keys_[kept++] = keys_[i];
+  }
+  keys_.resize(kept);
+}
+
+void Sink::PrepareRejects(const std::vector<RejectRecord>& rejects) {
+  reject_params_.clear();
+  if (rejects.empty()) return;
+  reject_params_.assign(4, "{");
+  // One entry per message id (the last wins), sorted: ON CONFLICT DO UPDATE may touch a row only
+  // once per statement, and a fixed order avoids deadlocks between writers.
+  std::map<std::string, const RejectRecord*> unique;
+  for (const RejectRecord& r : rejects) unique[StorableText(r.message_id)] = &r;
+  bool first = true;
+  for (const auto& [id, r] : unique) {
+    if (!first) {
+      for (std::string& p : reject_params_) p += ',';
+    }
+    first = false;
+    AppendArrayElement(&reject_params_[0], id);
+    AppendArrayElement(&reject_params_[1], StorableText(r->reason));
+    if (r->detail.empty()) {
+      AppendArrayElement(&reject_params_[2], std::nullopt);
+    } else {
+      AppendArrayElement(&reject_params_[2], StorableText(r->detail));
+    }
+    reject_params_[3] += std::to_string(r->receive_count);
+  }
+  for (std::string& p : reject_params_) p += '}';
+}
+
+Status Sink::UpsertRejects() {
+  if (reject_params_.empty()) return Status::Ok();
+  Result<PgResult> r = conn_->Query(upsert_rejects_sql_, reject_params_);
+  if (!r.ok()) return r.status().WithContext("recording rejects");
+  return Status::Ok();
+}
+
+Status Sink::CopyRows(const std::vector<PendingRow>& rows) {
+  if (copied_rows_.empty()) return Status::Ok();
+  encoder_.Begin();
+  for (size_t index : copied_rows_) {
+    encoder_.AppendLoginRow(rows[index].row, target_.app_version_wire);
+  }
+  encoder_.Finish();
+  Status s = conn_->CopyIn(copy_rows_sql_, encoder_.data());
+  if (!s.ok()) {
+    const std::optional<int64_t>& line = conn_->last_error().copy_line;
+    if (s.code() == StatusCode::kInvalidArgument && line.has_value() &&
+        static_cast<size_t>(*line) <= copied_rows_.size()) {
+      last_failed_row_ = copied_rows_[static_cast<size_t>(*line) - 1];
+    }
+    return s.WithContext("copying rows into " + target_.schema + "." + target_.name);
+  }
+  return Status::Ok();
+}
+
+Status Sink::FastPath(const std::vector<PendingRow>& rows, Stage* failed_at) {
+  *failed_at = Stage::kNone;
+  SQS2PG_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
+  if (!keys_.empty()) {
+    encoder_.Begin();
+    for (const KeyedRow& k : keys_) encoder_.AppendLedgerKey(k.key);
+    encoder_.Finish();
+    Status s = conn_->CopyIn(copy_ledger_sql_, encoder_.data());
+    if (!s.ok()) {
+      *failed_at = Stage::kLedger;
+      return s.WithContext("recording message keys");
+    }
+  }
+  // Rows go in the caller's order (tables are often clustered by arrival).
+  copied_rows_.clear();
+  for (const KeyedRow& k : keys_) copied_rows_.push_back(k.index);
+  std::sort(copied_rows_.begin(), copied_rows_.end());
+  SQS2PG_RETURN_IF_ERROR(CopyRows(rows));
+  SQS2PG_RETURN_IF_ERROR(UpsertRejects());
+  return conn_->Exec("COMMIT");
+}
+
+Status Sink::EnsureStage() {
+  if (stage_ready_) return Status::Ok();
+  SQS2PG_RETURN_IF_ERROR(
+      conn_->Exec("CREATE TEMP TABLE IF NOT EXISTS sqs2pg_stage (idx int4 NOT NULL, "
+                  "message_key uuid NOT NULL) ON COMMIT DELETE ROWS"));
+  stage_ready_ = true;
+  return Status::Ok();
+}
+
+Status Sink::SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome) {
+  SQS2PG_RETURN_IF_ERROR(EnsureStage());
+  SQS2PG_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
+  encoder_.Begin();
+  for (const KeyedRow& k : keys_) encoder_.AppendStagedKey(static_cast<int32_t>(k.index), k.key);
+  encoder_.Finish();
+  Status staged = conn_->CopyIn(
+      "COPY pg_temp.sqs2pg_stage (idx, message_key) FROM STDIN "
+      "(FORMAT binary)",
+      encoder_.data());
+  if (!staged.ok()) return staged.WithContext("staging message keys");
+  Result<PgResult> fresh = conn_->Query(slow_insert_sql_);
+  if (!fresh.ok()) return fresh.status().WithContext("recording message keys");
+  copied_rows_.clear();
+  for (int i = 0; i < fresh->rows(); ++i) {
+    copied_rows_.push_back(static_cast<size_t>(fresh->GetInt(i, 0)));
+  }
+  std::sort(copied_rows_.begin(), copied_rows_.end());
+  // Every kept key that did not come back was committed before: a redelivery.
+  for (const KeyedRow& k : keys_) {
+    if (!std::binary_search(copied_rows_.begin(), copied_rows_.end(), k.index)) {
+      ++outcome->duplicates;
+      outcome->duplicate_ids.push_back(rows[k.index].message_id);
+    }
+  }
+  SQS2PG_RETURN_IF_ERROR(CopyRows(rows));
+  SQS2PG_RETURN_IF_ERROR(UpsertRejects());
+  return conn_->Exec("COMMIT");
+}
+
+Result<BatchOutcome> Sink::WriteBatch(const std::vector<PendingRow>& rows,
+                                      const std::vector<RejectRecord>& rejects) {
+  last_failed_row_.reset();
+  if (rows.empty() && rejects.empty()) return BatchOutcome{};
+  if (!conn_.has_value() || conn_->IsBroken()) {
+    return UnavailableError("PostgreSQL connection is broken; reconnect");
+  }
+  BatchOutcome in_batch;
+  PrepareKeys(rows, &in_batch);
+  PrepareRejects(rejects);
+
+  // Redeliveries come in bursts (after a crash, a visibility timeout): after a batch that had
+  // some, go straight to the slow path until a batch has none.
+  bool fast = !prefer_slow_path_;
+  Status status;
+  for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
+    BatchOutcome outcome = in_batch;
+    Stage failed_at = Stage::kNone;
+    status = fast ? FastPath(rows, &failed_at) : SlowPath(rows, &outcome);
+    if (status.ok()) {
+      outcome.inserted = static_cast<int>(copied_rows_.size());
+      prefer_slow_path_ = !fast && outcome.duplicates > in_batch.duplicates;
+      return outcome;
+    }
+    const PgErrorInfo error = conn_->last_error();  // ROLLBACK below resets last_error()
+    RollbackQuietly();
+    if (fast && failed_at == Stage::kLedger && error.sqlstate == kUniqueViolation) {
+      fast = false;  // a redelivered message: redo this batch through the stage
+      --attempt;     // not a failed attempt
+      continue;
+    }
+    if (!IsTransientConflict(error) || conn_->IsBroken()) break;
+  }
+  // A failed COMMIT on a broken connection has an unknown outcome; the ledger makes the retry
+  // safe (the rows come back as duplicates if it did commit).
+  if (conn_->IsBroken() && status.code() != StatusCode::kUnavailable) {
+    return UnavailableError(status.message());
+  }
+  return status.WithContext("writing batch");
+}
+
+}  // namespace sqs2pg::pg

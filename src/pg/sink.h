@@ -1,0 +1,123 @@
+// Sink: the exactly-once writer of login rows (and reject records) into PostgreSQL.
+//
+// Contract:
+//  - Open() connects, checks the target table (pg/schema.h) and ensures the sidecar objects
+//    (pg/sidecar.h). The conninfo's password never appears in a returned message.
+//  - WriteBatch() commits, in ONE transaction, a ledger key per new message id (pg/message_key.h),
+//    its row, and the reject records. A message id already in sqs2pg_ledger, or repeated within
+//    the batch, is a duplicate: its row is not inserted; it is counted in `duplicates` and listed
+//    in `duplicate_ids`. Either everything is committed or nothing is.
+//  - Exactly once under concurrency: several Sinks (processes) may write the same message id at
+//    the same time; the ledger's primary key lets exactly one commit it. Keys are written in
+//    sorted order so concurrent writers cannot deadlock on them.
+//  - Speed: the fast path COPYs (binary) the keys into the ledger and the rows into the target.
+//    Only when that hits a key already present (23505, a redelivery) is the batch rolled back and
+//    redone through a temp stage with INSERT ... ON CONFLICT DO NOTHING RETURNING, so the
+//    stage-and-anti-join cost is paid only by batches that contain redeliveries. Redeliveries
+//    come in bursts, so after such a batch the next ones start on the slow path until one has no
+//    redelivery.
+//  - Errors: kUnavailable when the connection broke or the server is shutting down, or on
+//    deadlock/serialization failures that persisted over 3 attempts (call Reconnect(), retry the
+//    same batch: the ledger makes a retry after an unknown COMMIT outcome safe). kInvalidArgument
+//    when the database refused a row (constraint, CHECK, type limit): retrying fails again;
+//    last_failed_row() then tells which row, when the server said so. Messages hold SQLSTATEs
+//    and object names, never row values.
+//  - Rejects: upserted into sqs2pg_rejects by message_id (times_seen counts repeats; the latest
+//    reason, detail and receive_count win). Text is made storable (pg/text_array.h).
+//  - Ownership: a Sink owns its connection. Thread-safety: none; one Sink per writer thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "pg/connection.h"
+#include "pg/copy_binary.h"
+#include "pg/message_key.h"
+#include "pg/schema.h"
+#include "transform/login_row.h"
+#include "transform/target_columns.h"
+
+namespace sqs2pg::pg {
+
+struct PendingRow {
+  std::string message_id;
+  transform::LoginRow row;
+};
+
+struct RejectRecord {
+  std::string message_id;
+  std::string reason;
+  std::string detail;  // empty is stored as NULL
+  int receive_count = 0;
+};
+
+struct BatchOutcome {
+  int inserted = 0;
+  int duplicates = 0;
+  std::vector<std::string> duplicate_ids;
+};
+
+class Sink {
+ public:
+  static Result<std::unique_ptr<Sink>> Open(const std::string& conninfo, const std::string& table);
+
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+
+  const transform::TargetColumns& columns() const { return target_.columns; }
+  const TargetTable& target() const { return target_; }
+
+  Result<BatchOutcome> WriteBatch(const std::vector<PendingRow>& rows,
+                                  const std::vector<RejectRecord>& rejects);
+
+  // After WriteBatch failed with kInvalidArgument: the index in `rows` of the row the database
+  // refused, if it could be identified (from the COPY's tuple number).
+  std::optional<size_t> last_failed_row() const { return last_failed_row_; }
+
+  // Replaces the connection with a new one (the old one is closed).
+  Status Reconnect();
+  // A round trip; kUnavailable when the server cannot be reached.
+  Status Ping();
+
+ private:
+  struct KeyedRow {
+    MessageKeyBytes key;
+    size_t index;  // into the caller's rows
+  };
+  enum class Stage { kNone, kLedger };
+
+  Sink(std::string conninfo, Connection conn, TargetTable target);
+
+  // Computes keys, drops in-batch repeats (recorded in `outcome`), sorts keys_ by key.
+  void PrepareKeys(const std::vector<PendingRow>& rows, BatchOutcome* outcome);
+  void PrepareRejects(const std::vector<RejectRecord>& rejects);
+  Status FastPath(const std::vector<PendingRow>& rows, Stage* failed_at);
+  Status SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome);
+  Status CopyRows(const std::vector<PendingRow>& rows);
+  Status UpsertRejects();
+  Status EnsureStage();
+  void RollbackQuietly();
+
+  std::string conninfo_;
+  std::optional<Connection> conn_;
+  TargetTable target_;
+  std::string copy_ledger_sql_;
+  std::string copy_rows_sql_;
+  std::string slow_insert_sql_;
+  std::string upsert_rejects_sql_;
+  bool stage_ready_ = false;
+  bool prefer_slow_path_ = false;  // the last batch held redelivered ids
+
+  // Per-batch scratch, kept to reuse capacity.
+  CopyBinaryEncoder encoder_;
+  std::vector<KeyedRow> keys_;
+  std::vector<size_t> copied_rows_;  // COPY tuple n (1-based) is rows[copied_rows_[n - 1]]
+  std::vector<std::string> reject_params_;
+  std::optional<size_t> last_failed_row_;
+};
+
+}  // namespace sqs2pg::pg

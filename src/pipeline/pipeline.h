@@ -1,0 +1,69 @@
+// Pipeline: receive from SQS, transform, commit to PostgreSQL, then delete from SQS.
+//
+// Data flow (threads):
+//   receivers (N) --ReceiveMessage--> inbox (bounded) --> writer: transform, batch, Sink::WriteBatch
+//   (one transaction: rows + ledger + reject records) --> rejects to the DLQ (if any) -->
+//   delete queue (bounded) --> deleters (DeleteMessageBatch)
+//
+// Guarantees:
+//  - A message is deleted from the source queue only after the transaction that recorded it (as a
+//    row, as a duplicate already in the ledger, or as a reject sent to the DLQ) has committed.
+//  - A rejected message is deleted only if it was sent to the DLQ; without a DLQ it is left in the
+//    source queue for the queue's own redrive policy.
+//  - A failed delete is not an error: the message comes back and the ledger makes it a no-op.
+//
+// Modes: drain (options.drain) returns once the queue holds nothing, visible or in flight, except
+// the rejects this run left there; run returns once `stop` becomes true, after finishing the batch
+// in hand.
+//
+// Errors: Run() returns the first non-retryable failure (e.g. a missing queue), or
+// DeadlineExceeded when, in drain mode, the database stayed unreachable past db_retry_timeout.
+// Thread-safety: Run() is called once, from one thread; it owns the threads it starts.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "ops/run_stats.h"
+#include "pg/sink.h"
+#include "sqs/sqs_client.h"
+#include "transform/event_transformer.h"
+
+namespace sqs2pg::pipeline {
+
+struct PipelineOptions {
+  std::string queue_url;
+  std::string dlq_url;  // empty: rejects stay in the source queue
+  bool drain = false;
+  int receivers = 4;
+  int deleters = 2;
+  int wait_time_seconds = 20;
+  int visibility_timeout_seconds = 60;
+  size_t max_batch_messages = 2000;
+  std::chrono::milliseconds max_batch_delay{250};
+  // Drain gives up after the database has been unreachable this long; run retries until stopped.
+  std::chrono::seconds db_retry_timeout{60};
+  std::chrono::milliseconds idle_check_interval{500};
+};
+
+class Pipeline {
+ public:
+  // All references must outlive Run(). `stop` is typically set by a signal handler.
+  Pipeline(PipelineOptions options, sqs::SqsClient& sqs, pg::Sink& sink,
+           transform::EventTransformer transformer, ops::RunStats& stats,
+           const std::atomic<bool>& stop);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  Status Run();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sqs2pg::pipeline

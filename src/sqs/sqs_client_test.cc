@@ -1,0 +1,422 @@
+#include "sqs/sqs_client.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "sqs/hashing.h"
+#include "sqs/sigv4.h"
+
+namespace sqs2pg::sqs {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr char kQueue[] = "http://sqs.us-east-1.localhost:4566/000000000000/login-events";
+constexpr char kEndpoint[] = "http://127.0.0.1:4566";
+
+class FakeClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point WallNow() override {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(1710408413));
+  }
+  std::chrono::steady_clock::time_point SteadyNow() override { return {}; }
+  void SleepFor(milliseconds d) override {
+    std::lock_guard<std::mutex> lock(mu);
+    sleeps.push_back(d);
+  }
+  std::mutex mu;
+  std::vector<milliseconds> sleeps;
+};
+
+// Replays scripted results in order (the last one repeats) and records every request.
+class FakeTransport final : public HttpTransport {
+ public:
+  Result<HttpResponse> Send(const HttpRequest& request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests.push_back(request);
+    if (script_.empty()) return Ok(200, "{}");
+    Result<HttpResponse> r = script_.front();
+    if (script_.size() > 1) script_.pop_front();
+    return r;
+  }
+  void Push(Result<HttpResponse> r) {
+    std::lock_guard<std::mutex> lock(mu_);
+    script_.push_back(std::move(r));
+  }
+  static HttpResponse Ok(long status, std::string body,
+                         std::vector<std::pair<std::string, std::string>> headers = {}) {
+    HttpResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    r.headers = std::move(headers);
+    return r;
+  }
+  static HttpResponse Error(long status, std::string_view type, std::string_view message) {
+    return Ok(status, "{\"__type\":\"com.amazonaws.sqs#" + std::string(type) + "\",\"message\":\"" +
+                          std::string(message) + "\"}");
+  }
+
+  std::vector<HttpRequest> requests;
+
+ private:
+  std::mutex mu_;
+  std::deque<Result<HttpResponse>> script_;
+};
+
+class CountingCredentials final : public CredentialsProvider {
+ public:
+  explicit CountingCredentials(Credentials c) : c_(std::move(c)) {}
+  Result<Credentials> GetCredentials() override {
+    ++calls;
+    return c_;
+  }
+  std::string_view Name() const override { return "counting"; }
+  std::atomic<int> calls{0};
+
+ private:
+  Credentials c_;
+};
+
+std::string Header(const HttpRequest& r, std::string_view lower_name) {
+  for (const auto& [n, v] : r.headers) {
+    std::string lower;
+    for (char c : n)
+      lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (lower == lower_name) return v;
+  }
+  return "<absent>";
+}
+
+class SqsClientTest : public ::testing::Test {
+ protected:
+  explicit SqsClientTest(std::string token = "")
+      : transport_(std::make_shared<FakeTransport>()),
+        credentials_(std::make_shared<CountingCredentials>(
+            Credentials{"AKIDEXAMPLE", "secret-key-value", std::move(token), std::nullopt})),
+        client_({kEndpoint, "us-east-1", 3}, transport_, credentials_, clock_) {}
+
+  FakeClock clock_;
+  std::shared_ptr<FakeTransport> transport_;
+  std::shared_ptr<CountingCredentials> credentials_;
+  SqsClient client_;
+};
+
+class SqsClientSessionTokenTest : public SqsClientTest {
+ protected:
+  SqsClientSessionTokenTest() : SqsClientTest("session-token-value") {}
+};
+
+std::string MessageJson(std::string_view id, std::string_view body, std::string_view md5) {
+  return "{\"MessageId\":\"" + std::string(id) + "\",\"ReceiptHandle\":\"rh-" + std::string(id) +
+         "\",\"MD5OfBody\":\"" + std::string(md5) + "\",\"Body\":\"" + std::string(body) +
+         "\",\"Attributes\":{\"SentTimestamp\":\"1710408400000\","
+         "\"ApproximateReceiveCount\":\"2\"}}";
+}
+
+TEST_F(SqsClientTest, ReceiveSendsASignedJsonRequestToTheEndpoint) {
+  transport_->Push(FakeTransport::Ok(
+      200, "{\"Messages\":[" + MessageJson("m1", "hello", Md5Hex("hello")) + "]}"));
+  Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->messages.size(), 1u);
+  EXPECT_EQ(r->messages[0].message_id, "m1");
+  EXPECT_EQ(r->messages[0].receipt_handle, "rh-m1");
+  EXPECT_EQ(r->messages[0].body, "hello");
+  EXPECT_EQ(r->messages[0].sent_timestamp_ms, 1710408400000);
+  EXPECT_EQ(r->messages[0].receive_count, 2);
+  EXPECT_EQ(r->md5_mismatches, 0);
+
+  ASSERT_EQ(transport_->requests.size(), 1u);
+  const HttpRequest& req = transport_->requests[0];
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.url, "http://127.0.0.1:4566/");  // never the queue URL's host
+  EXPECT_EQ(req.timeout, milliseconds(30000));   // WaitTimeSeconds 20 + 10
+  EXPECT_EQ(Header(req, "host"), "127.0.0.1:4566");
+  EXPECT_EQ(Header(req, "content-type"), "application/x-amz-json-1.0");
+  EXPECT_EQ(Header(req, "x-amz-target"), "AmazonSQS.ReceiveMessage");
+  EXPECT_EQ(Header(req, "x-amz-date"), "20240314T092653Z");
+  EXPECT_EQ(Header(req, "x-amz-security-token"), "<absent>");
+  EXPECT_NE(req.body.find(std::string("\"QueueUrl\":\"") + kQueue + "\""), std::string::npos);
+
+  const std::string authz = Header(req, "authorization");
+  EXPECT_TRUE(authz.starts_with(
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240314/us-east-1/sqs/aws4_request, "
+      "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature="))
+      << authz;
+  // The signature covers what was actually sent.
+  SigningInput in{"POST", req.url, {}, req.body, "us-east-1", "sqs", clock_.WallNow()};
+  for (const auto& h : req.headers) {
+    if (h.first == "Host" || h.first == "Content-Type" || h.first == "X-Amz-Target") {
+      in.headers.push_back(h);
+    }
+  }
+  Credentials creds{"AKIDEXAMPLE", "secret-key-value", "", std::nullopt};
+  EXPECT_EQ(Header(HttpRequest{"POST", "", SignRequest(in, creds), "", {}}, "authorization"),
+            authz);
+}
+
+TEST_F(SqsClientSessionTokenTest, SessionTokenIsSentAndSigned) {
+  ASSERT_TRUE(client_.DeleteMessageBatch(kQueue, {{"0", "rh"}}).ok());
+  ASSERT_EQ(transport_->requests.size(), 1u);
+  const HttpRequest& req = transport_->requests[0];
+  EXPECT_EQ(Header(req, "x-amz-security-token"), "session-token-value");
+  EXPECT_NE(Header(req, "authorization")
+                .find("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;"
+                      "x-amz-target, "),
+            std::string::npos);
+  EXPECT_EQ(req.timeout, milliseconds(20000));
+}
+
+TEST_F(SqsClientTest, EveryRequestIsSigned) {
+  transport_->Push(FakeTransport::Ok(200, "{\"QueueUrl\":\"http://x/q\"}"));
+  (void)client_.GetQueueUrl("q");
+  (void)client_.CreateQueue("q", {});
+  (void)client_.GetQueueAttributes(kQueue, {"All"});
+  (void)client_.SendMessageBatch(kQueue, {{"0", "b", {}}});
+  (void)client_.ChangeMessageVisibilityBatch(kQueue, {{"0", "rh", 0}});
+  ASSERT_EQ(transport_->requests.size(), 5u);
+  const char* targets[] = {"GetQueueUrl", "CreateQueue", "GetQueueAttributes", "SendMessageBatch",
+                           "ChangeMessageVisibilityBatch"};
+  for (size_t i = 0; i < 5; ++i) {
+    const HttpRequest& req = transport_->requests[i];
+    EXPECT_EQ(Header(req, "x-amz-target"), std::string("AmazonSQS.") + targets[i]);
+    EXPECT_TRUE(Header(req, "authorization").starts_with("AWS4-HMAC-SHA256 Credential="));
+    EXPECT_EQ(Header(req, "x-amz-date"), "20240314T092653Z");
+  }
+}
+
+TEST_F(SqsClientTest, RetriesOn503ThenSucceeds) {
+  transport_->Push(FakeTransport::Error(503, "ServiceUnavailable", "try later"));
+  transport_->Push(FakeTransport::Ok(503, ""));
+  transport_->Push(FakeTransport::Ok(200, "{}"));
+  Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->messages.empty());
+  EXPECT_EQ(transport_->requests.size(), 3u);
+  ASSERT_EQ(clock_.sleeps.size(), 2u);
+  EXPECT_LE(clock_.sleeps[0], milliseconds(100));
+  EXPECT_LE(clock_.sleeps[1], milliseconds(200));
+  EXPECT_EQ(credentials_->calls.load(), 3);  // fetched per attempt
+}
+
+TEST_F(SqsClientTest, GivesUpAfterMaxAttempts) {
+  transport_->Push(UnavailableError("HTTP transport: Couldn't connect to server"));
+  Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(r.status().message(), "ReceiveMessage: HTTP transport: Couldn't connect to server");
+  EXPECT_EQ(transport_->requests.size(), 3u);
+  EXPECT_EQ(clock_.sleeps.size(), 2u);
+}
+
+TEST_F(SqsClientTest, BackoffIsExponentialWithFullJitterAndCap) {
+  transport_->Push(FakeTransport::Ok(503, ""));
+  SqsClient client({kEndpoint, "us-east-1", 9}, transport_, credentials_, clock_);
+  EXPECT_EQ(client.GetQueueUrl("q").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(transport_->requests.size(), 9u);
+  ASSERT_EQ(clock_.sleeps.size(), 8u);
+  for (size_t i = 0; i < clock_.sleeps.size(); ++i) {
+    EXPECT_GE(clock_.sleeps[i], milliseconds(0));
+    EXPECT_LE(clock_.sleeps[i], std::min(milliseconds(5000), milliseconds(100 << i))) << i;
+  }
+}
+
+TEST_F(SqsClientTest, NoRetryOn400) {
+  transport_->Push(FakeTransport::Error(400, "InvalidParameterValue", "bad value"));
+  Result<std::vector<BatchFailure>> r = client_.DeleteMessageBatch(kQueue, {{"0", "rh"}});
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "DeleteMessageBatch: InvalidParameterValue: bad value");
+  EXPECT_EQ(transport_->requests.size(), 1u);
+  EXPECT_TRUE(clock_.sleeps.empty());
+}
+
+struct MappingCase {
+  long status;
+  const char* type;
+  std::vector<std::pair<std::string, std::string>> headers;
+  StatusCode want;
+  size_t want_attempts;
+};
+
+TEST_F(SqsClientTest, MapsErrorCodes) {
+  const MappingCase cases[] = {
+      {400,
+       "QueueDoesNotExist",
+       {{"x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender"}},
+       StatusCode::kNotFound,
+       1},
+      {403, "AccessDenied", {}, StatusCode::kPermissionDenied, 1},
+      {400, "AccessDeniedException", {}, StatusCode::kPermissionDenied, 1},
+      {403, "SignatureDoesNotMatch", {}, StatusCode::kUnauthenticated, 1},
+      {403, "InvalidClientTokenId", {}, StatusCode::kUnauthenticated, 1},
+      {400, "ExpiredToken", {}, StatusCode::kUnauthenticated, 1},
+      {400, "ThrottlingException", {}, StatusCode::kUnavailable, 3},
+      {400, "RequestThrottled", {}, StatusCode::kUnavailable, 3},
+      {500, "InternalError", {}, StatusCode::kUnavailable, 3},
+      {400, "UnsupportedOperation", {}, StatusCode::kFailedPrecondition, 1},
+  };
+  for (const MappingCase& c : cases) {
+    auto transport = std::make_shared<FakeTransport>();
+    HttpResponse resp = FakeTransport::Error(c.status, c.type, "server says no");
+    resp.headers = c.headers;
+    transport->Push(resp);
+    SqsClient client({kEndpoint, "us-east-1", 3}, transport, credentials_, clock_);
+    Result<std::string> r = client.GetQueueUrl("q");
+    EXPECT_EQ(r.status().code(), c.want) << c.type;
+    EXPECT_EQ(r.status().message(), std::string("GetQueueUrl: ") + c.type + ": server says no");
+    EXPECT_EQ(transport->requests.size(), c.want_attempts) << c.type;
+  }
+}
+
+TEST_F(SqsClientTest, MapsLegacyCodesAndBareStatuses) {
+  HttpResponse legacy = FakeTransport::Ok(
+      400, "", {{"x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender"}});
+  transport_->Push(legacy);
+  Result<std::string> r = client_.GetQueueUrl("q");
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(r.status().message(), "GetQueueUrl: AWS.SimpleQueueService.NonExistentQueue");
+
+  auto transport = std::make_shared<FakeTransport>();
+  transport->Push(FakeTransport::Ok(502, "<html>Bad Gateway</html>"));
+  SqsClient client({kEndpoint, "us-east-1", 2}, transport, credentials_, clock_);
+  r = client.GetQueueUrl("q");
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(r.status().message(), "GetQueueUrl: HTTP 502");
+  EXPECT_EQ(transport->requests.size(), 2u);
+}
+
+TEST_F(SqsClientTest, TruncatesLongServerMessages) {
+  transport_->Push(FakeTransport::Error(400, "InvalidParameterValue", std::string(500, 'x')));
+  Result<std::string> r = client_.GetQueueUrl("q");
+  EXPECT_EQ(r.status().message(), "GetQueueUrl: InvalidParameterValue: " + std::string(200, 'x'));
+}
+
+TEST_F(SqsClientTest, Md5MismatchIsDroppedAndCounted) {
+  transport_->Push(
+      FakeTransport::Ok(200, "{\"Messages\":[" + MessageJson("good", "body-1", Md5Hex("body-1")) +
+                                 "," + MessageJson("bad", "body-2", Md5Hex("tampered")) + "," +
+                                 MessageJson("upper", "body-3", "") + "]}"));
+  Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->md5_mismatches, 1);
+  ASSERT_EQ(r->messages.size(), 2u);
+  EXPECT_EQ(r->messages[0].message_id, "good");
+  EXPECT_EQ(r->messages[1].message_id, "upper");  // no MD5OfBody: nothing to verify
+}
+
+TEST_F(SqsClientTest, Md5ComparisonIgnoresHexCase) {
+  std::string md5 = Md5Hex("abc");
+  for (char& c : md5) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  transport_->Push(FakeTransport::Ok(200, "{\"Messages\":[" + MessageJson("m", "abc", md5) + "]}"));
+  Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->messages.size(), 1u);
+  EXPECT_EQ(r->md5_mismatches, 0);
+}
+
+TEST_F(SqsClientTest, BatchFailuresComeBackPerEntry) {
+  transport_->Push(
+      FakeTransport::Ok(200, R"({"Successful":[{"Id":"0"}],"Failed":[{"Id":"1","SenderFault":true,)"
+                             R"("Code":"ReceiptHandleIsInvalid","Message":"handle expired"}]})"));
+  Result<std::vector<BatchFailure>> r =
+      client_.DeleteMessageBatch(kQueue, {{"0", "rh-0"}, {"1", "rh-1"}});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].id, "1");
+  EXPECT_EQ((*r)[0].code, "ReceiptHandleIsInvalid");
+  EXPECT_TRUE((*r)[0].sender_fault);
+}
+
+TEST_F(SqsClientTest, ValidatesArgumentsWithoutCalling) {
+  EXPECT_TRUE(client_.DeleteMessageBatch(kQueue, {})->empty());
+  EXPECT_TRUE(client_.SendMessageBatch(kQueue, {})->empty());
+  EXPECT_TRUE(client_.ChangeMessageVisibilityBatch(kQueue, {})->empty());
+  std::vector<DeleteEntry> eleven(11, DeleteEntry{"i", "r"});
+  EXPECT_EQ(client_.DeleteMessageBatch(kQueue, eleven).status().code(),
+            StatusCode::kInvalidArgument);
+  ReceiveRequest r;
+  r.max_messages = 11;
+  EXPECT_EQ(client_.ReceiveMessage(kQueue, r).status().code(), StatusCode::kInvalidArgument);
+  r.max_messages = 1;
+  r.wait_time_seconds = 21;
+  EXPECT_EQ(client_.ReceiveMessage(kQueue, r).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(transport_->requests.empty());
+}
+
+TEST_F(SqsClientTest, ReceiveTimeoutFollowsWaitTime) {
+  ReceiveRequest r;
+  r.wait_time_seconds = 0;
+  ASSERT_TRUE(client_.ReceiveMessage(kQueue, r).ok());
+  EXPECT_EQ(transport_->requests.at(0).timeout, milliseconds(10000));
+}
+
+TEST_F(SqsClientTest, MissingCredentialsAreUnauthenticatedAndSendNothing) {
+  SqsClient client({kEndpoint, "us-east-1", 3}, transport_,
+                   MakeEnvironmentCredentialsProvider(
+                       [](const std::string&) { return std::optional<std::string>(); }),
+                   clock_);
+  Result<std::string> r = client.GetQueueUrl("q");
+  EXPECT_EQ(r.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE(r.status().message().starts_with("GetQueueUrl: credentials (environment): "));
+  EXPECT_TRUE(transport_->requests.empty());
+}
+
+TEST_F(SqsClientTest, TrailingSlashesOnTheEndpointAreIgnored) {
+  SqsClient client({"http://127.0.0.1:4566//", "us-east-1", 3}, transport_, credentials_, clock_);
+  ASSERT_TRUE(client.GetQueueAttributes(kQueue, {}).ok());
+  EXPECT_EQ(transport_->requests.at(0).url, "http://127.0.0.1:4566/");
+}
+
+TEST_F(SqsClientTest, BadEndpointIsInvalidArgument) {
+  SqsClient client({"not-a-url", "us-east-1", 3}, transport_, credentials_, clock_);
+  EXPECT_EQ(client.GetQueueUrl("q").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(transport_->requests.empty());
+}
+
+TEST_F(SqsClientTest, ErrorsNeverQuoteBodiesOrReceiptHandles) {
+  transport_->Push(UnavailableError("HTTP transport: Connection reset by peer"));
+  Result<std::vector<BatchFailure>> d =
+      client_.DeleteMessageBatch(kQueue, {{"0", "receipt-handle-secret"}});
+  Result<std::vector<BatchFailure>> s =
+      client_.SendMessageBatch(kQueue, {{"0", "body-secret", {}}});
+  for (const Status& st : {d.status(), s.status()}) {
+    EXPECT_FALSE(st.ok());
+    EXPECT_EQ(st.message().find("secret"), std::string::npos) << st.message();
+  }
+}
+
+TEST_F(SqsClientTest, QueueOperations) {
+  transport_->Push(FakeTransport::Ok(200, R"({"QueueUrl":"http://h/000000000000/q"})"));
+  EXPECT_EQ(*client_.CreateQueue("q", {{"VisibilityTimeout", "30"}}), "http://h/000000000000/q");
+  EXPECT_EQ(transport_->requests[0].body,
+            R"({"QueueName":"q","Attributes":{"VisibilityTimeout":"30"}})");
+  auto transport = std::make_shared<FakeTransport>();
+  transport->Push(FakeTransport::Ok(200, R"({"Attributes":{"ApproximateNumberOfMessages":"4"}})"));
+  SqsClient client({kEndpoint, "eu-west-1", 3}, transport, credentials_, clock_);
+  EXPECT_EQ(client.GetQueueAttributes(kQueue, {"ApproximateNumberOfMessages"})
+                ->at("ApproximateNumberOfMessages"),
+            "4");
+  EXPECT_EQ(client.region(), "eu-west-1");
+}
+
+TEST_F(SqsClientTest, ConcurrentCallsAreSafe) {
+  std::vector<std::thread> threads;
+  threads.reserve(8);
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        if (client_.ReceiveMessage(kQueue, ReceiveRequest{}).ok()) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 400);
+  EXPECT_EQ(transport_->requests.size(), 400u);
+}
+
+}  // namespace
+}  // namespace sqs2pg::sqs

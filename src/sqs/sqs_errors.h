@@ -1,0 +1,42 @@
+// Mapping SQS error responses to Status, independent of the wire protocol that carried them.
+//
+// Contract:
+//  - ErrorInfo is what a codec extracted from an error response: the modern code (JSON __type
+//    after '#', or a Query <Code>), the legacy code from x-amzn-query-error, and the server's
+//    message. Any field may be empty.
+//  - StatusFromError() returns a non-OK Status whose message is
+//    "<operation>: <code>: <server message, at most 200 characters>" ("HTTP <status>" stands in
+//    for a missing code). The server's message never contains our bodies, receipt handles or
+//    secrets, so it is safe to keep.
+//  - Codes: QueueDoesNotExist / AWS.SimpleQueueService.NonExistentQueue -> kNotFound;
+//    *AccessDenied* -> kPermissionDenied; InvalidClientTokenId, SignatureDoesNotMatch,
+//    ExpiredToken, IncompleteSignature, MissingAuthenticationToken, UnrecognizedClient,
+//    RequestExpired -> kUnauthenticated; throttling and server faults (ThrottlingException,
+//    RequestThrottled, ServiceUnavailable, InternalError, InternalFailure, KmsThrottled, OverLimit)
+//    and HTTP 408/429/500/502/503/504 -> kUnavailable; QueueDeletedRecently, QueueNameExists,
+//    UnsupportedOperation and other Kms* codes -> kFailedPrecondition; other 401 ->
+//    kUnauthenticated; other 403 -> kPermissionDenied; other 4xx -> kInvalidArgument; anything
+//    else -> kInternal. A trailing "Exception" on a code is ignored when matching.
+//  - Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace sqs2pg::sqs {
+
+struct ErrorInfo {
+  std::string code;        // e.g. "QueueDoesNotExist"
+  std::string query_code;  // e.g. "AWS.SimpleQueueService.NonExistentQueue"
+  std::string message;
+  bool sender_fault = false;
+};
+
+Status StatusFromError(std::string_view operation, long http_status, const ErrorInfo& error);
+
+// At most `max_chars` UTF-8 characters of `s`, cut on a character boundary.
+std::string TruncateUtf8(std::string_view s, size_t max_chars);
+
+}  // namespace sqs2pg::sqs

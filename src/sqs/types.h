@@ -1,0 +1,61 @@
+// Plain data types of SQS requests and results, shared by the client and its wire codecs.
+//
+// Contract: plain values, no invariants beyond the field comments; safe to copy and move between
+// threads. A Message's body and receipt handle are confidential: never log them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sqs2pg::sqs {
+
+struct Message {
+  std::string message_id;
+  std::string receipt_handle;
+  std::string body;
+  int64_t sent_timestamp_ms = 0;  // SentTimestamp; 0 if absent
+  int receive_count = 0;          // ApproximateReceiveCount; 0 if absent
+  // String-typed message attributes (name -> StringValue); binary ones are not kept.
+  std::map<std::string, std::string> message_attributes;
+};
+
+struct ReceiveRequest {
+  int max_messages = 10;       // 1-10
+  int wait_time_seconds = 20;  // 0-20 (long polling)
+  std::optional<int> visibility_timeout;
+};
+
+struct ReceiveResult {
+  std::vector<Message> messages;
+  int md5_mismatches = 0;  // messages whose MD5OfBody did not match: dropped, not returned
+};
+
+struct BatchFailure {
+  std::string id;
+  std::string code;
+  std::string message;
+  bool sender_fault = false;
+};
+
+struct DeleteEntry {
+  std::string id;
+  std::string receipt_handle;
+};
+
+struct SendEntry {
+  std::string id;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> string_attributes;  // name -> String value
+};
+
+struct VisibilityEntry {
+  std::string id;
+  std::string receipt_handle;
+  int visibility_timeout = 0;
+};
+
+}  // namespace sqs2pg::sqs

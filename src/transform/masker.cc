@@ -1,0 +1,137 @@
+#include "transform/masker.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+
+namespace sqs2pg::transform {
+namespace {
+
+constexpr std::string_view kLabelPrefix = "sqs2pg:v1:";
+constexpr size_t kSha256Bytes = 32;
+
+[[noreturn]] void Die(const char* what) {
+  // Only OpenSSL's own failure lands here; nothing about keys or values is printed.
+  std::fprintf(stderr, "sqs2pg: fatal OpenSSL error in Masker: %s (%lu)\n", what,
+               ERR_peek_last_error());
+  std::abort();
+}
+
+// One fetch per process: EVP_MAC_fetch takes a lock and walks the provider store.
+EVP_MAC* HmacAlgorithm() {
+  static EVP_MAC* mac = [] {
+    EVP_MAC* m = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (m == nullptr) Die("EVP_MAC_fetch(HMAC)");
+    return m;
+  }();
+  return mac;
+}
+
+// Creates an HMAC-SHA256 context keyed with `key`.
+EVP_MAC_CTX* NewKeyedContext(const unsigned char* key, size_t key_len) {
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(HmacAlgorithm());
+  if (ctx == nullptr) Die("EVP_MAC_CTX_new");
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  // A zero-length key still needs a non-null pointer, or OpenSSL reports "no key set".
+  static const unsigned char kEmpty = 0;
+  if (EVP_MAC_init(ctx, key_len == 0 ? &kEmpty : key, key_len, params) != 1) Die("EVP_MAC_init");
+  return ctx;
+}
+
+void MacInto(EVP_MAC_CTX* ctx, std::string_view data, unsigned char out[kSha256Bytes]) {
+  size_t out_len = 0;
+  // NULL key: restart with the key schedule already held by ctx (the cheap path).
+  if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1 ||
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(ctx, out, &out_len, kSha256Bytes) != 1 || out_len != kSha256Bytes) {
+    Die("HMAC-SHA256");
+  }
+}
+
+EVP_MAC_CTX* Dup(EVP_MAC_CTX* ctx) {
+  if (ctx == nullptr) return nullptr;
+  EVP_MAC_CTX* copy = EVP_MAC_CTX_dup(ctx);
+  if (copy == nullptr) Die("EVP_MAC_CTX_dup");
+  return copy;
+}
+
+}  // namespace
+
+std::string_view MaskFieldName(MaskField f) {
+  switch (f) {
+    case MaskField::kIp:
+      return "ip";
+    case MaskField::kDeviceId:
+      return "device_id";
+  }
+  return "unknown";
+}
+
+Masker::Masker(std::string_view master_key) {
+  EVP_MAC_CTX* master =
+      NewKeyedContext(reinterpret_cast<const unsigned char*>(master_key.data()), master_key.size());
+  for (int i = 0; i < kFields; ++i) {
+    std::string label(kLabelPrefix);
+    label += MaskFieldName(static_cast<MaskField>(i));
+    unsigned char field_key[kSha256Bytes];
+    MacInto(master, label, field_key);
+    ctx_[i] = NewKeyedContext(field_key, sizeof(field_key));
+    OPENSSL_cleanse(field_key, sizeof(field_key));
+  }
+  EVP_MAC_CTX_free(master);  // frees (and OpenSSL cleanses) the master key schedule
+}
+
+Masker::Masker(const Masker& other) {
+  for (int i = 0; i < kFields; ++i) ctx_[i] = Dup(other.ctx_[i]);
+}
+
+Masker& Masker::operator=(const Masker& other) {
+  if (this != &other) {
+    Masker copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+Masker::Masker(Masker&& other) noexcept {
+  for (int i = 0; i < kFields; ++i) std::swap(ctx_[i], other.ctx_[i]);
+}
+
+Masker& Masker::operator=(Masker&& other) noexcept {
+  for (int i = 0; i < kFields; ++i) std::swap(ctx_[i], other.ctx_[i]);
+  return *this;
+}
+
+Masker::~Masker() {
+  for (EVP_MAC_CTX* ctx : ctx_) EVP_MAC_CTX_free(ctx);  // null-safe
+}
+
+std::string Masker::Mask(MaskField field, std::string_view value) {
+  std::string out(kMaskedHexChars, '\0');
+  MaskInto(field, value, out.data());
+  return out;
+}
+
+void Masker::MaskInto(MaskField field, std::string_view value, char out_hex[64]) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  EVP_MAC_CTX* ctx = ctx_[static_cast<int>(field)];
+  if (ctx == nullptr) Die("use of a moved-from Masker");
+  unsigned char digest[kSha256Bytes];
+  MacInto(ctx, value, digest);
+  for (size_t i = 0; i < kSha256Bytes; ++i) {
+    out_hex[2 * i] = kHex[digest[i] >> 4];
+    out_hex[2 * i + 1] = kHex[digest[i] & 0xF];
+  }
+}
+
+}  // namespace sqs2pg::transform

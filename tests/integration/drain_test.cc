@@ -1,0 +1,231 @@
+// End-to-end tests of `sqs2pg drain`: the real binary against the SQS emulator and PostgreSQL
+// that `make test` starts.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "support/pg_fixture.h"
+#include "support/process.h"
+#include "support/sqs_test_env.h"
+
+namespace sqs2pg::testing {
+namespace {
+
+// A fixed test key (32 bytes, hex). Tests recompute masks from it independently with pgcrypto.
+constexpr char kKeyHex[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+// The version encoding, written out independently of the product's code.
+int64_t ExpectedVersion(const std::string& v) {
+  int64_t parts[3] = {0, 0, 0};
+  std::stringstream in(v);
+  std::string part;
+  for (int i = 0; i < 3 && std::getline(in, part, '.'); ++i) parts[i] = std::stoll(part);
+  return parts[0] * 1000000 + parts[1] * 1000 + parts[2];
+}
+
+// Extracts "key": "value" from the sample's flat JSON (test data only; a crude scan suffices).
+std::string Field(const std::string& json, const std::string& key) {
+  const std::string marker = "\"" + key + "\": ";
+  size_t at = json.find(marker);
+  if (at == std::string::npos) return "<absent>";
+  at += marker.size();
+  if (json.compare(at, 4, "null") == 0) return "<null>";
+  size_t end = json.find('"', at + 1);
+  return json.substr(at + 1, end - at - 1);
+}
+
+class DrainTest : public PgSchemaFixture {
+ protected:
+  void SetUp() override {
+    PgSchemaFixture::SetUp();
+    sqs_ = MakeTestSqsClient();
+    queue_url_ = CreateTestQueue(*sqs_, "drain");
+  }
+
+  ProcessResult Sqs2pg(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {Sqs2pgBinary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProcess(argv, {"SQS2PG_MASK_KEY=" + std::string(kKeyHex),
+                             "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+                             "AWS_ENDPOINT_URL=" + SqsTestEndpoint(), "AWS_REGION=us-east-1"});
+  }
+
+  ProcessResult Drain(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"drain", "--queue-url", queue_url_, "--database-url",
+                                     database_url_, "--table", table_, "--visibility-timeout", "5"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Sqs2pg(args);
+  }
+
+  std::unique_ptr<sqs::SqsClient> sqs_;
+  std::string queue_url_;
+};
+
+TEST_F(DrainTest, SampleLoads99RowsAndRejectsTheOddMessage) {
+  const auto sample = ReadLines(std::string(SQS2PG_SOURCE_DIR) + "/tests/data/sample_messages.jsonl");
+  ASSERT_EQ(sample.size(), 100u);
+  SendBodies(*sqs_, queue_url_, sample);
+
+  ProcessResult run = Drain();
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("inserted            99"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("rejected            1"), std::string::npos) << run.output;
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 99);
+  EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects WHERE reason = "
+                  "'missing_field'"), 1);
+  // Without a DLQ the reject stays in the source queue for its redrive policy.
+  EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 1);
+
+  // Every row matches the documented contract, recomputed independently with pgcrypto.
+  int checked = 0;
+  for (const std::string& event : sample) {
+    if (event.find("\"user_id\"") == std::string::npos) continue;
+    const std::string locale = Field(event, "locale");
+    auto rows = Query(
+        "SELECT masked_ip = encode(hmac(convert_to($2, 'UTF8'), "
+        "         hmac(convert_to('sqs2pg:v1:ip', 'UTF8'), decode($1, 'hex'), 'sha256'), "
+        "         'sha256'), 'hex'),"
+        "       masked_device_id = encode(hmac(convert_to($3, 'UTF8'), "
+        "         hmac(convert_to('sqs2pg:v1:device_id', 'UTF8'), decode($1, 'hex'), 'sha256'),"
+        "         'sha256'), 'hex'),"
+        "       coalesce(locale, '<null>'), app_version, device_type, "
+        "       create_date = (now() AT TIME ZONE 'UTC')::date "
+        "FROM " + table_ + " WHERE user_id = $4",
+        {kKeyHex, Field(event, "ip"), Field(event, "device_id"), Field(event, "user_id")});
+    ASSERT_EQ(rows.size(), 1u) << "user " << Field(event, "user_id");
+    EXPECT_EQ(rows[0][0], "t") << "masked_ip does not follow the contract";
+    EXPECT_EQ(rows[0][1], "t") << "masked_device_id does not follow the contract";
+    EXPECT_EQ(rows[0][2], locale == "<absent>" ? "<null>" : locale);
+    EXPECT_EQ(std::stoll(rows[0][3]), ExpectedVersion(Field(event, "app_version")));
+    EXPECT_EQ(rows[0][4], Field(event, "device_type"));
+    EXPECT_EQ(rows[0][5], "t");
+    ++checked;
+  }
+  EXPECT_EQ(checked, 99);
+
+  // No raw ip or device_id anywhere: not in the output, not in any table sqs2pg writes.
+  std::string everything = run.output;
+  for (const auto& table : {table_, schema_ + ".sqs2pg_rejects", schema_ + ".sqs2pg_ledger"}) {
+    for (const auto& row : Query("SELECT t::text FROM " + table + " t")) everything += row[0];
+  }
+  for (const std::string& event : sample) {
+    if (event.find("\"ip\"") == std::string::npos) continue;
+    EXPECT_EQ(everything.find(Field(event, "ip")), std::string::npos) << "raw ip leaked";
+    EXPECT_EQ(everything.find(Field(event, "device_id")), std::string::npos)
+        << "raw device_id leaked";
+  }
+}
+
+TEST_F(DrainTest, RejectsWithoutDlqStayInQueueAndASecondDrainAddsNothing) {
+  SendBodies(*sqs_, queue_url_,
+             {R"({"user_id": "u1", "app_version": "1.2", "device_type": "ios", "ip": "10.0.0.1", "locale": "US", "device_id": "111-11-1111"})",
+              R"({"foo": "oops_wrong_msg_type", "bar": "123"})", "not json at all"});
+  ProcessResult first = Drain();
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects"), 2);
+  EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 2);
+
+  ProcessResult second = Drain();
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects"), 2);
+  EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 2);
+}
+
+TEST_F(DrainTest, RejectsGoToTheDlqUnchangedWithTheirReason) {
+  const std::string dlq = CreateTestQueue(*sqs_, "dlq");
+  const std::vector<std::string> bad = {R"({"foo": "oops_wrong_msg_type", "bar": "123"})",
+                                        R"([1, 2, 3])",
+      R"({"user_id": "x", "app_version": "1.0", "device_type": "ios", "ip": 5, "device_id": "d"})"};
+  std::vector<std::string> bodies = bad;
+  bodies.push_back(
+      R"({"user_id": "u2", "app_version": "0.96", "device_type": "android", "ip": "10.0.0.2", "locale": null, "device_id": "222-22-2222"})");
+  SendBodies(*sqs_, queue_url_, bodies);
+
+  ProcessResult run = Drain({"--dlq-url", dlq});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 1);
+  EXPECT_EQ(Count("SELECT app_version FROM " + table_), 96000);
+  EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects"), 3);
+  EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 0);
+
+  std::vector<sqs::Message> dead = ReceiveAll(*sqs_, dlq);
+  std::multiset<std::string> got, want(bad.begin(), bad.end());
+  std::multiset<std::string> reasons;
+  for (const auto& m : dead) {
+    got.insert(m.body);
+    auto it = m.message_attributes.find("sqs2pg_reject_reason");
+    ASSERT_NE(it, m.message_attributes.end());
+    reasons.insert(it->second);
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(reasons, (std::multiset<std::string>{"missing_field: user_id", "not_an_object",
+                                                 "wrong_type: ip"}));
+}
+
+TEST_F(DrainTest, BadInputsAreRejectedWithTheirReason) {
+  const std::string ok_prefix = R"({"user_id": "u3", "device_type": "ios", "locale": "DE", )";
+  const std::string big_padding(200 * 1024, 'p');
+  SendBodies(*sqs_, queue_url_,
+             {
+                 "{\"user_id\": \"u1\", ",  // invalid JSON
+                 "42",                      // JSON, not an object
+                 R"("a string")",
+                 ok_prefix + R"("ip": 17, "device_id": "d", "app_version": "1.0"})",  // wrong type
+                 ok_prefix + R"("ip": "10.1.1.1", "app_version": "1.0"})",  // missing device_id
+                 R"({"user_id": ")" + std::string(129, 'u') +
+                     R"(", "device_type": "ios", "ip": "1.1.1.1", "device_id": "d", "app_version": "1"})",
+                 ok_prefix + R"("ip": "10.1.1.2", "device_id": "d", "app_version": "1.2.3.4"})",
+                 "   ",  // blank body
+                 // Near the size limit but valid: extra fields are ignored.
+                 ok_prefix + R"("ip": "10.1.1.3", "device_id": "d3", "app_version": "2.0", "pad": ")" +
+                     big_padding + "\"}",
+             });
+  ProcessResult run = Drain();
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 1);
+  auto reasons = Query("SELECT reason, count(*) FROM " + schema_ +
+                       ".sqs2pg_rejects GROUP BY 1 ORDER BY 1");
+  std::map<std::string, std::string> by_reason;
+  for (const auto& r : reasons) by_reason[r[0]] = r[1];
+  EXPECT_EQ(by_reason, (std::map<std::string, std::string>{{"empty_body", "1"},
+                                                           {"invalid_json", "1"},
+                                                           {"invalid_version", "1"},
+                                                           {"missing_field", "1"},
+                                                           {"not_an_object", "2"},
+                                                           {"too_long", "1"},
+                                                           {"wrong_type", "1"}}));
+  // The log names reasons, never values.
+  EXPECT_EQ(run.output.find("10.1.1."), std::string::npos);
+}
+
+TEST_F(DrainTest, MissingKeyRefusesToStartWithExit2) {
+  ProcessResult run = RunProcess({Sqs2pgBinary(), "drain", "--queue-url", queue_url_,
+                                  "--database-url", database_url_},
+                                 {"SQS2PG_MASK_KEY="});
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("no masking key"), std::string::npos) << run.output;
+}
+
+TEST_F(DrainTest, MissingColumnsAreAClearStartupError) {
+  Exec("ALTER TABLE " + table_ + " DROP COLUMN masked_ip, DROP COLUMN locale");
+  ProcessResult run = Drain();
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_NE(run.output.find("masked_ip"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("locale"), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace sqs2pg::testing

@@ -1,0 +1,154 @@
+// Sidecar DDL (ledger, rejects, functions) against a real PostgreSQL.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "pg/sidecar.h"
+#include "pg/sidecar_ddl.h"
+#include "support/pg_test_env.h"
+
+namespace sqs2pg::pg {
+namespace {
+
+using ::testing::HasSubstr;
+
+class PgSidecarTest : public pgtest::PgTest {};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Hex(const unsigned char* data, size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out += kHex[data[i] >> 4];
+    out += kHex[data[i] & 0xf];
+  }
+  return out;
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n);
+  return std::string(reinterpret_cast<char*>(out), n);
+}
+
+TEST(PgSidecarDdlTest, SqlFileMatchesEmbeddedDdl) {
+  std::string file = ReadFile(std::string(SQS2PG_SOURCE_DIR) + "/src/pg/sidecar.sql");
+  ASSERT_FALSE(file.empty()) << "cannot read src/pg/sidecar.sql";
+  EXPECT_EQ(file, std::string(kSidecarDdlTemplate))
+      << "src/pg/sidecar.sql and kSidecarDdlTemplate (src/pg/sidecar_ddl.cc) differ";
+}
+
+TEST(PgSidecarDdlTest, SubstitutesQuotedSchema) {
+  std::string ddl = SidecarDdl("we\"ird");
+  EXPECT_THAT(ddl, HasSubstr("CREATE TABLE IF NOT EXISTS \"we\"\"ird\".sqs2pg_ledger"));
+  EXPECT_EQ(ddl.find(":\"schema\""), std::string::npos);
+}
+
+TEST_F(PgSidecarTest, CreatesObjectsAndIsIdempotent) {
+  CreateTable();
+  ASSERT_TRUE(EnsureSidecar(admin(), Table()).ok());
+  EXPECT_EQ(Scalar("SELECT to_regclass('" + Table("sqs2pg_ledger") + "') IS NOT NULL"), "t");
+  EXPECT_EQ(Scalar("SELECT to_regclass('" + Table("sqs2pg_rejects") + "') IS NOT NULL"), "t");
+  EXPECT_EQ(Scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '" +
+                   Table("sqs2pg_ledger") + "'::regclass AND attname = 'message_key'"),
+            "uuid");
+  Status again = EnsureSidecar(admin(), Table());
+  EXPECT_TRUE(again.ok()) << again.ToString();
+  EXPECT_EQ(admin().TransactionStatus(), PQTRANS_IDLE);
+  // The target is untouched.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = '" + Table() +
+                   "'::regclass AND attnum > 0"),
+            "7");
+}
+
+TEST_F(PgSidecarTest, ConcurrentStartsDoNotCollide) {
+  CreateTable();
+  constexpr int kThreads = 6;
+  std::vector<Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Result<Connection> c = Connection::Open(url());
+      if (!c.ok()) {
+        results[i] = c.status();
+        return;
+      }
+      results[i] = EnsureSidecar(*c, Table());
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST_F(PgSidecarTest, AppVersionTextFunction) {
+  CreateTable();
+  ASSERT_TRUE(EnsureSidecar(admin(), Table()).ok());
+  const std::string fn = schema() + ".sqs2pg_app_version_text";
+  EXPECT_EQ(Scalar("SELECT " + fn + "(2003000)"), "2.3.0");
+  EXPECT_EQ(Scalar("SELECT " + fn + "(10020003)"), "10.20.3");
+  EXPECT_EQ(Scalar("SELECT " + fn + "(0)"), "0.0.0");
+  EXPECT_EQ(Scalar("SELECT " + fn + "(NULL)"), "<null>");
+}
+
+TEST_F(PgSidecarTest, WrongLedgerShapeIsReported) {
+  CreateTable();
+  Exec("CREATE TABLE " + Table("sqs2pg_ledger") + " (message_key text PRIMARY KEY)");
+  Status s = EnsureSidecar(admin(), Table());
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("not a uuid"));
+}
+
+TEST_F(PgSidecarTest, MissingTargetIsNotFound) {
+  EXPECT_EQ(EnsureSidecar(admin(), Table()).code(), StatusCode::kNotFound);
+}
+
+TEST_F(PgSidecarTest, MaskFunctionOnlyWithPgcrypto) {
+  CreateTable();
+  if (Scalar("SELECT count(*) FROM pg_extension WHERE extname = 'pgcrypto'") != "0") {
+    GTEST_SKIP() << "pgcrypto is already installed in this database";
+  }
+  ASSERT_TRUE(EnsureSidecar(admin(), Table()).ok());
+  EXPECT_EQ(
+      Scalar("SELECT to_regprocedure('" + schema() + ".sqs2pg_mask(bytea,text,text)') IS NULL"),
+      "t");
+  // The extension itself was not created.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM pg_extension WHERE extname = 'pgcrypto'"), "0");
+}
+
+TEST_F(PgSidecarTest, MaskFunctionMatchesOpenSslHmac) {
+  CreateTable();
+  // Installed into this test's schema, so dropping the schema removes it again.
+  if (Scalar("SELECT count(*) FROM pg_extension WHERE extname = 'pgcrypto'") == "0") {
+    Exec("CREATE EXTENSION pgcrypto SCHEMA " + schema());
+  }
+  ASSERT_TRUE(EnsureSidecar(admin(), Table()).ok());
+  const std::string master = "0123456789abcdef0123456789abcdef";
+  for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+           {"ip", "203.0.113.7"}, {"device_id", "c1a2-ÄÖ-device"}}) {
+    std::string field_key = HmacSha256(master, "sqs2pg:v1:" + field);
+    std::string mac = HmacSha256(field_key, value);
+    std::string expected = Hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+    Result<PgResult> r =
+        admin().Query("SELECT " + schema() + ".sqs2pg_mask(convert_to($1, 'UTF8'), $2, $3)",
+                      {master, field, value});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->Get(0, 0), expected) << field;
+  }
+}
+
+}  // namespace
+}  // namespace sqs2pg::pg

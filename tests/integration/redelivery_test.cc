@@ -1,0 +1,95 @@
+// A crash between the database commit and the SQS delete must not duplicate rows: the message
+// comes back and the ledger turns it into a no-op. The "crash" is a transport that drops every
+// DeleteMessageBatch, so all messages are committed but none is deleted.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "ops/run_stats.h"
+#include "pg/sink.h"
+#include "pipeline/pipeline.h"
+#include "support/pg_fixture.h"
+#include "support/process.h"
+#include "support/sqs_test_env.h"
+#include "transform/event_transformer.h"
+#include "transform/mask_key.h"
+#include "transform/masker.h"
+
+namespace sqs2pg::testing {
+namespace {
+
+constexpr char kKeyHex[] = "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100";
+
+class DropDeletesTransport : public sqs::HttpTransport {
+ public:
+  explicit DropDeletesTransport(std::shared_ptr<sqs::HttpTransport> inner)
+      : inner_(std::move(inner)) {}
+  Result<sqs::HttpResponse> Send(const sqs::HttpRequest& request) override {
+    for (const auto& [name, value] : request.headers) {
+      if (value.find("DeleteMessage") != std::string::npos) {
+        ++dropped;
+        return UnavailableError("injected: connection reset before delete");
+      }
+    }
+    return inner_->Send(request);
+  }
+  std::atomic<int> dropped{0};
+
+ private:
+  std::shared_ptr<sqs::HttpTransport> inner_;
+};
+
+class RedeliveryTest : public PgSchemaFixture {};
+
+TEST_F(RedeliveryTest, CommitThenLostDeleteInsertsEachMessageOnce) {
+  auto transport = std::make_shared<DropDeletesTransport>(sqs::MakeCurlTransport());
+  auto faulty_sqs = MakeTestSqsClient(transport);
+  const std::string queue = CreateTestQueue(*faulty_sqs, "redelivery");
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 50; ++i) {
+    bodies.push_back(R"({"user_id": "user-)" + std::to_string(i) +
+                     R"(", "app_version": "3.7", "device_type": "ios", "ip": "10.9.0.)" +
+                     std::to_string(i) + R"(", "locale": "US", "device_id": "123-45-6789"})");
+  }
+  SendBodies(*faulty_sqs, queue, bodies);
+
+  auto sink = pg::Sink::Open(database_url_, table_);
+  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+  auto key = transform::ParseMaskKey(kKeyHex);
+  ASSERT_TRUE(key.ok());
+  pipeline::PipelineOptions options;
+  options.queue_url = queue;
+  options.wait_time_seconds = 1;
+  options.visibility_timeout_seconds = 2;
+  options.max_batch_delay = std::chrono::milliseconds(50);
+  ops::RunStats stats;
+  std::atomic<bool> stop{false};
+  pipeline::Pipeline pipeline(options, *faulty_sqs, **sink,
+                              transform::EventTransformer((*sink)->columns(), transform::Masker(*key)),
+                              stats, stop);
+  std::thread runner([&] { EXPECT_TRUE(pipeline.Run().ok()); });
+  for (int i = 0; i < 300 && Count("SELECT count(*) FROM " + table_) < 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  stop = true;
+  runner.join();
+  ASSERT_EQ(Count("SELECT count(*) FROM " + table_), 50);
+  EXPECT_GT(transport->dropped.load(), 0);
+  EXPECT_EQ(stats.deleted.load(), 0u);
+
+  // The messages reappear after their visibility timeout; a normal drain must skip all of them.
+  ProcessResult run = RunProcess(
+      {Sqs2pgBinary(), "drain", "--queue-url", queue, "--database-url", database_url_, "--table",
+       table_},
+      {"SQS2PG_MASK_KEY=" + std::string(kKeyHex), "AWS_ACCESS_KEY_ID=test",
+       "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + SqsTestEndpoint()});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("duplicates skipped  50"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("inserted            0"), std::string::npos) << run.output;
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 50);
+  EXPECT_EQ(Count("SELECT count(DISTINCT user_id) FROM " + table_), 50);
+  EXPECT_EQ(MessagesInQueue(*faulty_sqs, queue), 0);
+}
+
+}  // namespace
+}  // namespace sqs2pg::testing

@@ -1,0 +1,49 @@
+// RunProcess: runs a program to completion and captures its output, for tests that exercise the
+// sqs2pg binary end to end.
+//
+// Contract: `argv[0]` is a path; `env` entries ("NAME=value") are added to (or replace in) the
+// current environment; stdout and stderr are captured together. If the process outlives
+// `timeout` it is killed with SIGKILL and exit_code is -1. Thread-compatible.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace sqs2pg::testing {
+
+struct ProcessResult {
+  int exit_code = -1;  // the exit status, or 128+signal if killed by a signal, -1 on timeout
+  std::string output;
+};
+
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& env = {},
+                         std::chrono::seconds timeout = std::chrono::seconds(120));
+
+// The sqs2pg binary built alongside the tests.
+std::string Sqs2pgBinary();
+
+}  // namespace sqs2pg::testing
+
+namespace sqs2pg::testing {
+
+// A child process running in the background (a stand-in server); killed when destroyed.
+class BackgroundProcess {
+ public:
+  explicit BackgroundProcess(const std::vector<std::string>& argv);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  // Reads one line of the child's stdout (without the newline); empty on EOF or timeout.
+  std::string ReadLine(std::chrono::seconds timeout = std::chrono::seconds(20));
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string buffer_;
+};
+
+}  // namespace sqs2pg::testing
