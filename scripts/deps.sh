@@ -9,7 +9,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libpq-dev libsimdjson-dev libpugixml-dev libcli11-dev
   libspdlog-dev libfmt-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib
-  curl ca-certificates openssl
+  curl ca-certificates openssl clang-format python3
 )
 # NodeSource's nodejs bundles npm (and conflicts with Debian's npm package), so only ask for
 # Debian's npm when the command is really missing.

@@ -1,7 +1,8 @@
 // Status and Result<T>: errors as values at module boundaries.
 //
 // Contract:
-//  - A Status is either OK or carries a StatusCode and a human-readable message. Messages must never
+//  - A Status is either OK or carries a StatusCode and a human-readable message. Messages must
+//  never
 //    contain personal data (raw ip, device_id, message bodies) or secrets.
 //  - Result<T> holds either a T or a non-OK Status. Accessing value() of an error Result aborts
 //    (a programming error, not a runtime condition).
@@ -58,13 +59,23 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgumentError(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgumentError(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFoundError(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status PermissionDeniedError(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
-inline Status UnauthenticatedError(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
-inline Status FailedPreconditionError(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
+inline Status PermissionDeniedError(std::string m) {
+  return {StatusCode::kPermissionDenied, std::move(m)};
+}
+inline Status UnauthenticatedError(std::string m) {
+  return {StatusCode::kUnauthenticated, std::move(m)};
+}
+inline Status FailedPreconditionError(std::string m) {
+  return {StatusCode::kFailedPrecondition, std::move(m)};
+}
 inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
-inline Status DeadlineExceededError(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
+inline Status DeadlineExceededError(std::string m) {
+  return {StatusCode::kDeadlineExceeded, std::move(m)};
+}
 inline Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 inline Status CancelledError(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
@@ -74,9 +85,9 @@ class [[nodiscard]] Result {
   static_assert(!std::is_same_v<T, Status>, "Result<Status> is meaningless");
 
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
-    if (std::get<Status>(v_).ok()) std::abort();  // an OK Status carries no value
+    if (std::get<Status>(v_).ok()) std::abort();   // an OK Status carries no value
   }
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -107,9 +118,9 @@ class [[nodiscard]] Result {
 #define SQS2PG_CONCAT_(a, b) SQS2PG_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define SQS2PG_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::sqs2pg::Status sqs2pg_status_ = (expr);   \
+#define SQS2PG_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::sqs2pg::Status sqs2pg_status_ = (expr);        \
     if (!sqs2pg_status_.ok()) return sqs2pg_status_; \
   } while (0)
 

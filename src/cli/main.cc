@@ -1,8 +1,8 @@
 // sqs2pg: drains login events from Amazon SQS, masks personal data with a keyed HMAC, and loads
 // them into PostgreSQL with exactly-once effect. See README.md.
-#include <CLI/CLI.hpp>
 #include <curl/curl.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -13,15 +13,17 @@
 int main(int argc, char** argv) {
   using sqs2pg::cli::Settings;
   Settings settings;
-  CLI::App app{"sqs2pg: drain login events from SQS into PostgreSQL, with keyed masking of ip "
-               "and device_id, exactly-once effect and COPY-speed loading."};
+  CLI::App app{
+      "sqs2pg: drain login events from SQS into PostgreSQL, with keyed masking of ip "
+      "and device_id, exactly-once effect and COPY-speed loading."};
   app.set_version_flag("--version", std::string("sqs2pg ") + SQS2PG_VERSION);
   app.require_subcommand(1);
   sqs2pg::cli::AddCommonOptions(app, settings);
 
   auto* drain = app.add_subcommand(
-      "drain", "Consume until the queue holds nothing (visible or in flight) but this run's "
-               "rejects, then exit");
+      "drain",
+      "Consume until the queue holds nothing (visible or in flight) but this run's "
+      "rejects, then exit");
   auto* run = app.add_subcommand("run", "Consume until SIGINT/SIGTERM; finish the batch in hand");
   auto* check = app.add_subcommand("check", "Check configuration, credentials, queue and schema");
 
@@ -32,13 +34,15 @@ int main(int argc, char** argv) {
   mask->add_option("values", values, "Values to mask")->required();
 
   sqs2pg::cli::ProduceOptions produce_options;
-  auto* produce = app.add_subcommand("produce", "Publish synthetic login events (or a file's lines)");
+  auto* produce =
+      app.add_subcommand("produce", "Publish synthetic login events (or a file's lines)");
   produce->add_option("--count", produce_options.count, "Synthetic events to publish")
       ->capture_default_str();
   produce->add_option("--from-file", produce_options.from_file,
                       "Publish each non-empty line of FILE as one message instead");
-  produce->add_option("--malformed-share", produce_options.malformed_share,
-                      "Fraction of deliberately bad messages")
+  produce
+      ->add_option("--malformed-share", produce_options.malformed_share,
+                   "Fraction of deliberately bad messages")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   produce->add_option("--seed", produce_options.seed, "Random seed")->capture_default_str();

@@ -15,7 +15,8 @@
 namespace sqs2pg::cli {
 
 void AddCommonOptions(CLI::App& app, Settings& s) {
-  app.add_option("--queue-url", s.queue_url, "SQS queue URL to consume")->envname("SQS2PG_QUEUE_URL");
+  app.add_option("--queue-url", s.queue_url, "SQS queue URL to consume")
+      ->envname("SQS2PG_QUEUE_URL");
   app.add_option("--dlq-url", s.dlq_url,
                  "Queue that receives rejected messages (unchanged body, reason attribute); "
                  "without it rejects stay in the source queue for its redrive policy")

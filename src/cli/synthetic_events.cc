@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::array<const char*, 12> kLocales = {"RU", "US", "DE", "FR", "GB", "IN",
                                                   "BR", "JP", "PH", "NG", "MX", "CA"};
-constexpr std::array<const char*, 10> kVersions = {"2.3.0", "0.96", "3.7",  "0.60", "2.2.1",
+constexpr std::array<const char*, 10> kVersions = {"2.3.0", "0.96", "3.7",  "0.60",  "2.2.1",
                                                    "5.0.1", "4.6",  "0.61", "3.2.2", "1.0.5"};
 
 }  // namespace
@@ -46,8 +46,9 @@ std::string SyntheticEvents::Uuid() {
 
 std::string SyntheticEvents::GoodEvent() {
   std::uniform_int_distribution<int> percent(0, 99);
-  const std::string locale =
-      percent(rng_) < 12 ? "null" : fmt::format("\"{}\"", kLocales[percent(rng_) % kLocales.size()]);
+  const std::string locale = percent(rng_) < 12
+                                 ? "null"
+                                 : fmt::format("\"{}\"", kLocales[percent(rng_) % kLocales.size()]);
   return fmt::format(
       "{{\"user_id\": \"{}\", \"app_version\": \"{}\", \"device_type\": \"{}\", \"ip\": \"{}\", "
       "\"locale\": {}, \"device_id\": \"{}\"}}",

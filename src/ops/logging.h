@@ -1,7 +1,8 @@
 // Process-wide logging on spdlog, to stderr.
 //
 // Contract:
-//  - InitLogging() configures the default spdlog logger once, early in main(); later calls replace it.
+//  - InitLogging() configures the default spdlog logger once, early in main(); later calls replace
+//  it.
 //  - Levels: trace, debug, info, warn, error, off. ParseLogLevel() rejects anything else.
 //  - What is logged is the caller's responsibility: never a raw ip, device_id, message body, key or
 //    secret. Message ids, counts, reason codes, SQLSTATEs and endpoints are fine.

@@ -2,7 +2,8 @@
 //
 // Contract:
 //  - Counters are updated from any thread (atomics; the per-reason map takes a mutex).
-//  - Reason keys are RejectReason names ("missing_field", "invalid_json", ...) or sink-side reasons;
+//  - Reason keys are RejectReason names ("missing_field", "invalid_json", ...) or sink-side
+//  reasons;
 //    never values from a message.
 //  - Summary() renders the human-readable summary printed at the end of a run.
 #pragma once

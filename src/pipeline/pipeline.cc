@@ -28,8 +28,7 @@ int64_t NowNanos() { return Steady::now().time_since_epoch().count(); }
 class Pipeline::Impl {
  public:
   Impl(PipelineOptions options, sqs::SqsClient& sqs, pg::Sink& sink,
-       transform::EventTransformer transformer, ops::RunStats& stats,
-       const std::atomic<bool>& stop)
+       transform::EventTransformer transformer, ops::RunStats& stats, const std::atomic<bool>& stop)
       : options_(std::move(options)),
         sqs_(sqs),
         sink_(sink),
@@ -257,8 +256,7 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch) {
   stats_.inserted += outcome.inserted;
   stats_.duplicates += outcome.duplicates;
   if (outcome.duplicates > 0) {
-    spdlog::info("{} redelivered message(s) were already committed; skipped",
-                 outcome.duplicates);
+    spdlog::info("{} redelivered message(s) were already committed; skipped", outcome.duplicates);
   }
   EnqueueDeletes(row_messages);
   DisposeRejects(rejected, rejects);
@@ -283,8 +281,9 @@ Status Pipeline::Impl::WriteWithRetry(const std::vector<pg::PendingRow>& rows,
                                    result.status().message());
     }
     if (external_stop_.load()) {
-      spdlog::warn("stop requested while the database is unreachable; the batch in hand "
-                   "was not committed and will be redelivered");
+      spdlog::warn(
+          "stop requested while the database is unreachable; the batch in hand "
+          "was not committed and will be redelivered");
       return CancelledError("stopped while the database was unreachable");
     }
     // One line per 30 s at most, so an outage does not flood the log.
@@ -302,8 +301,8 @@ void Pipeline::Impl::DisposeRejects(const std::vector<const sqs::Message*>& reje
                                     const std::vector<pg::RejectRecord>& records) {
   for (size_t i = 0; i < rejected.size(); ++i) {
     const auto& r = records[i];
-    spdlog::warn("rejected message {}: {}{}{}", r.message_id, r.reason, r.detail.empty() ? "" : ": ",
-                 r.detail);
+    spdlog::warn("rejected message {}: {}{}{}", r.message_id, r.reason,
+                 r.detail.empty() ? "" : ": ", r.detail);
   }
   if (options_.dlq_url.empty()) {
     std::lock_guard<std::mutex> lock(left_mu_);

@@ -1,9 +1,9 @@
 // Pipeline: receive from SQS, transform, commit to PostgreSQL, then delete from SQS.
 //
 // Data flow (threads):
-//   receivers (N) --ReceiveMessage--> inbox (bounded) --> writer: transform, batch, Sink::WriteBatch
-//   (one transaction: rows + ledger + reject records) --> rejects to the DLQ (if any) -->
-//   delete queue (bounded) --> deleters (DeleteMessageBatch)
+//   receivers (N) --ReceiveMessage--> inbox (bounded) --> writer: transform, batch,
+//   Sink::WriteBatch (one transaction: rows + ledger + reject records) --> rejects to the DLQ (if
+//   any) --> delete queue (bounded) --> deleters (DeleteMessageBatch)
 //
 // Guarantees:
 //  - A message is deleted from the source queue only after the transaction that recorded it (as a

@@ -56,14 +56,15 @@ class DrainTest : public PgSchemaFixture {
   ProcessResult Sqs2pg(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {Sqs2pgBinary()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return RunProcess(argv, {"SQS2PG_MASK_KEY=" + std::string(kKeyHex),
-                             "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-                             "AWS_ENDPOINT_URL=" + SqsTestEndpoint(), "AWS_REGION=us-east-1"});
+    return RunProcess(argv, {"SQS2PG_MASK_KEY=" + std::string(kKeyHex), "AWS_ACCESS_KEY_ID=test",
+                             "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + SqsTestEndpoint(),
+                             "AWS_REGION=us-east-1"});
   }
 
   ProcessResult Drain(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"drain", "--queue-url", queue_url_, "--database-url",
-                                     database_url_, "--table", table_, "--visibility-timeout", "5"};
+    std::vector<std::string> args = {"drain",          "--queue-url",          queue_url_,
+                                     "--database-url", database_url_,          "--table",
+                                     table_,           "--visibility-timeout", "5"};
     args.insert(args.end(), extra.begin(), extra.end());
     return Sqs2pg(args);
   }
@@ -73,7 +74,8 @@ class DrainTest : public PgSchemaFixture {
 };
 
 TEST_F(DrainTest, SampleLoads99RowsAndRejectsTheOddMessage) {
-  const auto sample = ReadLines(std::string(SQS2PG_SOURCE_DIR) + "/tests/data/sample_messages.jsonl");
+  const auto sample =
+      ReadLines(std::string(SQS2PG_SOURCE_DIR) + "/tests/data/sample_messages.jsonl");
   ASSERT_EQ(sample.size(), 100u);
   SendBodies(*sqs_, queue_url_, sample);
 
@@ -82,8 +84,10 @@ TEST_F(DrainTest, SampleLoads99RowsAndRejectsTheOddMessage) {
   EXPECT_NE(run.output.find("inserted            99"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("rejected            1"), std::string::npos) << run.output;
   EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 99);
-  EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects WHERE reason = "
-                  "'missing_field'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ +
+                  ".sqs2pg_rejects WHERE reason = "
+                  "'missing_field'"),
+            1);
   // Without a DLQ the reject stays in the source queue for its redrive policy.
   EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 1);
 
@@ -101,7 +105,8 @@ TEST_F(DrainTest, SampleLoads99RowsAndRejectsTheOddMessage) {
         "         'sha256'), 'hex'),"
         "       coalesce(locale, '<null>'), app_version, device_type, "
         "       create_date = (now() AT TIME ZONE 'UTC')::date "
-        "FROM " + table_ + " WHERE user_id = $4",
+        "FROM " +
+            table_ + " WHERE user_id = $4",
         {kKeyHex, Field(event, "ip"), Field(event, "device_id"), Field(event, "user_id")});
     ASSERT_EQ(rows.size(), 1u) << "user " << Field(event, "user_id");
     EXPECT_EQ(rows[0][0], "t") << "masked_ip does not follow the contract";
@@ -128,9 +133,10 @@ TEST_F(DrainTest, SampleLoads99RowsAndRejectsTheOddMessage) {
 }
 
 TEST_F(DrainTest, RejectsWithoutDlqStayInQueueAndASecondDrainAddsNothing) {
-  SendBodies(*sqs_, queue_url_,
-             {R"({"user_id": "u1", "app_version": "1.2", "device_type": "ios", "ip": "10.0.0.1", "locale": "US", "device_id": "111-11-1111"})",
-              R"({"foo": "oops_wrong_msg_type", "bar": "123"})", "not json at all"});
+  SendBodies(
+      *sqs_, queue_url_,
+      {R"({"user_id": "u1", "app_version": "1.2", "device_type": "ios", "ip": "10.0.0.1", "locale": "US", "device_id": "111-11-1111"})",
+       R"({"foo": "oops_wrong_msg_type", "bar": "123"})", "not json at all"});
   ProcessResult first = Drain();
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 1);
@@ -146,8 +152,8 @@ TEST_F(DrainTest, RejectsWithoutDlqStayInQueueAndASecondDrainAddsNothing) {
 
 TEST_F(DrainTest, RejectsGoToTheDlqUnchangedWithTheirReason) {
   const std::string dlq = CreateTestQueue(*sqs_, "dlq");
-  const std::vector<std::string> bad = {R"({"foo": "oops_wrong_msg_type", "bar": "123"})",
-                                        R"([1, 2, 3])",
+  const std::vector<std::string> bad = {
+      R"({"foo": "oops_wrong_msg_type", "bar": "123"})", R"([1, 2, 3])",
       R"({"user_id": "x", "app_version": "1.0", "device_type": "ios", "ip": 5, "device_id": "d"})"};
   std::vector<std::string> bodies = bad;
   bodies.push_back(
@@ -178,26 +184,27 @@ TEST_F(DrainTest, RejectsGoToTheDlqUnchangedWithTheirReason) {
 TEST_F(DrainTest, BadInputsAreRejectedWithTheirReason) {
   const std::string ok_prefix = R"({"user_id": "u3", "device_type": "ios", "locale": "DE", )";
   const std::string big_padding(200 * 1024, 'p');
-  SendBodies(*sqs_, queue_url_,
-             {
-                 "{\"user_id\": \"u1\", ",  // invalid JSON
-                 "42",                      // JSON, not an object
-                 R"("a string")",
-                 ok_prefix + R"("ip": 17, "device_id": "d", "app_version": "1.0"})",  // wrong type
-                 ok_prefix + R"("ip": "10.1.1.1", "app_version": "1.0"})",  // missing device_id
-                 R"({"user_id": ")" + std::string(129, 'u') +
-                     R"(", "device_type": "ios", "ip": "1.1.1.1", "device_id": "d", "app_version": "1"})",
-                 ok_prefix + R"("ip": "10.1.1.2", "device_id": "d", "app_version": "1.2.3.4"})",
-                 "   ",  // blank body
-                 // Near the size limit but valid: extra fields are ignored.
-                 ok_prefix + R"("ip": "10.1.1.3", "device_id": "d3", "app_version": "2.0", "pad": ")" +
-                     big_padding + "\"}",
-             });
+  SendBodies(
+      *sqs_, queue_url_,
+      {
+          "{\"user_id\": \"u1\", ",  // invalid JSON
+          "42",                      // JSON, not an object
+          R"("a string")",
+          ok_prefix + R"("ip": 17, "device_id": "d", "app_version": "1.0"})",  // wrong type
+          ok_prefix + R"("ip": "10.1.1.1", "app_version": "1.0"})",            // missing device_id
+          R"({"user_id": ")" + std::string(129, 'u') +
+              R"(", "device_type": "ios", "ip": "1.1.1.1", "device_id": "d", "app_version": "1"})",
+          ok_prefix + R"("ip": "10.1.1.2", "device_id": "d", "app_version": "1.2.3.4"})",
+          "   ",  // blank body
+          // Near the size limit but valid: extra fields are ignored.
+          ok_prefix + R"("ip": "10.1.1.3", "device_id": "d3", "app_version": "2.0", "pad": ")" +
+              big_padding + "\"}",
+      });
   ProcessResult run = Drain();
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 1);
-  auto reasons = Query("SELECT reason, count(*) FROM " + schema_ +
-                       ".sqs2pg_rejects GROUP BY 1 ORDER BY 1");
+  auto reasons =
+      Query("SELECT reason, count(*) FROM " + schema_ + ".sqs2pg_rejects GROUP BY 1 ORDER BY 1");
   std::map<std::string, std::string> by_reason;
   for (const auto& r : reasons) by_reason[r[0]] = r[1];
   EXPECT_EQ(by_reason, (std::map<std::string, std::string>{{"empty_body", "1"},
@@ -212,9 +219,9 @@ TEST_F(DrainTest, BadInputsAreRejectedWithTheirReason) {
 }
 
 TEST_F(DrainTest, MissingKeyRefusesToStartWithExit2) {
-  ProcessResult run = RunProcess({Sqs2pgBinary(), "drain", "--queue-url", queue_url_,
-                                  "--database-url", database_url_},
-                                 {"SQS2PG_MASK_KEY="});
+  ProcessResult run = RunProcess(
+      {Sqs2pgBinary(), "drain", "--queue-url", queue_url_, "--database-url", database_url_},
+      {"SQS2PG_MASK_KEY="});
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("no masking key"), std::string::npos) << run.output;
 }

@@ -64,9 +64,9 @@ TEST_F(RedeliveryTest, CommitThenLostDeleteInsertsEachMessageOnce) {
   options.max_batch_delay = std::chrono::milliseconds(50);
   ops::RunStats stats;
   std::atomic<bool> stop{false};
-  pipeline::Pipeline pipeline(options, *faulty_sqs, **sink,
-                              transform::EventTransformer((*sink)->columns(), transform::Masker(*key)),
-                              stats, stop);
+  pipeline::Pipeline pipeline(
+      options, *faulty_sqs, **sink,
+      transform::EventTransformer((*sink)->columns(), transform::Masker(*key)), stats, stop);
   std::thread runner([&] { EXPECT_TRUE(pipeline.Run().ok()); });
   for (int i = 0; i < 300 && Count("SELECT count(*) FROM " + table_) < 50; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -78,11 +78,11 @@ TEST_F(RedeliveryTest, CommitThenLostDeleteInsertsEachMessageOnce) {
   EXPECT_EQ(stats.deleted.load(), 0u);
 
   // The messages reappear after their visibility timeout; a normal drain must skip all of them.
-  ProcessResult run = RunProcess(
-      {Sqs2pgBinary(), "drain", "--queue-url", queue, "--database-url", database_url_, "--table",
-       table_},
-      {"SQS2PG_MASK_KEY=" + std::string(kKeyHex), "AWS_ACCESS_KEY_ID=test",
-       "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + SqsTestEndpoint()});
+  ProcessResult run =
+      RunProcess({Sqs2pgBinary(), "drain", "--queue-url", queue, "--database-url", database_url_,
+                  "--table", table_},
+                 {"SQS2PG_MASK_KEY=" + std::string(kKeyHex), "AWS_ACCESS_KEY_ID=test",
+                  "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + SqsTestEndpoint()});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("duplicates skipped  50"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("inserted            0"), std::string::npos) << run.output;

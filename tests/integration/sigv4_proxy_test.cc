@@ -35,9 +35,13 @@ TEST_P(SigV4ProxyTest, EveryRequestVerifiesAgainstBotocore) {
   const std::string secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
   const std::string token = "FQoGZXIvYXdzEPT//////////token+with/odd=chars";
   std::vector<std::string> proxy_args = {
-      "python3", std::string(SQS2PG_SOURCE_DIR) + "/tests/support/sigv4_verify_proxy.py",
-      "--port", "0", "--upstream", SqsTestEndpoint(), "--access-key", access_key,
-      "--secret-key", secret, "--ok-log", ok_log, "--fail-log", fail_log};
+      "python3",      std::string(SQS2PG_SOURCE_DIR) + "/tests/support/sigv4_verify_proxy.py",
+      "--port",       "0",
+      "--upstream",   SqsTestEndpoint(),
+      "--access-key", access_key,
+      "--secret-key", secret,
+      "--ok-log",     ok_log,
+      "--fail-log",   fail_log};
   if (with_token) {
     proxy_args.push_back("--session-token");
     proxy_args.push_back(token);
@@ -54,29 +58,28 @@ TEST_P(SigV4ProxyTest, EveryRequestVerifiesAgainstBotocore) {
                                   "AWS_ACCESS_KEY_ID=" + access_key,
                                   "AWS_SECRET_ACCESS_KEY=" + secret,
                                   "AWS_SESSION_TOKEN=" + std::string(with_token ? token : ""),
-                                  "AWS_ENDPOINT_URL=" + endpoint, "AWS_REGION=eu-west-1"};
+                                  "AWS_ENDPOINT_URL=" + endpoint,
+                                  "AWS_REGION=eu-west-1"};
 
-  ProcessResult produce = RunProcess(
-      {Sqs2pgBinary(), "produce", "--queue-url", queue, "--count", "40", "--malformed-share",
-       "0.2"},
-      env);
+  ProcessResult produce = RunProcess({Sqs2pgBinary(), "produce", "--queue-url", queue, "--count",
+                                      "40", "--malformed-share", "0.2"},
+                                     env);
   ASSERT_EQ(produce.exit_code, 0) << produce.output;
-  ProcessResult drain =
-      RunProcess({Sqs2pgBinary(), "drain", "--queue-url", queue, "--dlq-url", dlq,
-                  "--database-url", database_url_, "--table", table_},
-                 env);
+  ProcessResult drain = RunProcess({Sqs2pgBinary(), "drain", "--queue-url", queue, "--dlq-url", dlq,
+                                    "--database-url", database_url_, "--table", table_},
+                                   env);
   ASSERT_EQ(drain.exit_code, 0) << drain.output;
 
   EXPECT_EQ(ReadFile(fail_log), "") << "requests whose signature botocore does not reproduce";
   std::set<std::string> operations;
   std::stringstream lines(ReadFile(ok_log));
   for (std::string line; std::getline(lines, line);) operations.insert(line);
-  for (const char* op : {"SendMessageBatch", "ReceiveMessage", "DeleteMessageBatch",
-                         "GetQueueAttributes"}) {
+  for (const char* op :
+       {"SendMessageBatch", "ReceiveMessage", "DeleteMessageBatch", "GetQueueAttributes"}) {
     EXPECT_EQ(operations.count(op), 1u) << op << " never went through the verifying proxy";
   }
-  EXPECT_EQ(Count("SELECT count(*) FROM " + table_) + Count("SELECT count(*) FROM " + schema_ +
-                                                            ".sqs2pg_rejects"),
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_) +
+                Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects"),
             40);
 }
 

@@ -34,8 +34,8 @@ std::string CreateTestQueue(sqs::SqsClient& client, const std::string& prefix,
                             const std::map<std::string, std::string>& attributes) {
   static std::atomic<int> counter{0};
   std::random_device rd;
-  const std::string name = prefix + "-" + std::to_string(rd() % 1000000) + "-" +
-                           std::to_string(counter++);
+  const std::string name =
+      prefix + "-" + std::to_string(rd() % 1000000) + "-" + std::to_string(counter++);
   Result<std::string> url = client.CreateQueue(name, attributes);
   EXPECT_TRUE(url.ok()) << url.status().ToString();
   return url.ok() ? *url : std::string();
