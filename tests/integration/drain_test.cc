@@ -218,6 +218,18 @@ TEST_F(DrainTest, BadInputsAreRejectedWithTheirReason) {
   EXPECT_EQ(run.output.find("10.1.1."), std::string::npos);
 }
 
+// SQS carries only Unicode text, so bytes that are not UTF-8 cannot reach a consumer through it:
+// the client refuses to send them (without echoing them), and the transform rejects them as
+// invalid_utf8 should any server deliver them anyway (see transform's unit tests).
+TEST_F(DrainTest, NonUtf8BodiesAreRefusedAtTheClientWithoutEchoingThem) {
+  const std::string body = "{\"user_id\": \"u\xff\xfe-secret\"}";
+  auto failed = sqs_->SendMessageBatch(queue_url_, {sqs::SendEntry{"0", body, {}}});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(failed.status().message().find("secret"), std::string::npos);
+  EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 0);
+}
+
 TEST_F(DrainTest, MissingKeyRefusesToStartWithExit2) {
   ProcessResult run = RunProcess(
       {Sqs2pgBinary(), "drain", "--queue-url", queue_url_, "--database-url", database_url_},
