@@ -35,20 +35,8 @@ echo "bench: starting PostgreSQL (durable defaults) and the SQS emulator" >&2
 pg_start durable
 sqs_start
 sqs_export_env
-pg_sql <<'SQL'
-CREATE EXTENSION IF NOT EXISTS pgcrypto;
-CREATE TABLE IF NOT EXISTS user_logins(
-  user_id varchar(128),
-  device_type varchar(32),
-  masked_ip varchar(256),
-  masked_device_id varchar(256),
-  locale varchar(32),
-  app_version integer,
-  create_date date
-);
-SQL
-key_file=$SERVICES_DIR/mask.key
-(umask 077 && openssl rand -hex 32 >"$key_file")
+pg_create_user_logins
+key_file=$(make_mask_key)
 
 # Each consumer gets its own queue, filled just before it runs, so that both drain a queue of the
 # same size with nothing else resident in the emulator.

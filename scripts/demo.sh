@@ -32,22 +32,10 @@ echo "PostgreSQL: $DATABASE_URL"
 echo "SQS:        $SQS_ENDPOINT"
 
 step "Creating the user_logins table (as in the assignment) and pgcrypto"
-pg_sql <<'SQL'
-CREATE EXTENSION IF NOT EXISTS pgcrypto;
-CREATE TABLE IF NOT EXISTS user_logins(
-  user_id varchar(128),
-  device_type varchar(32),
-  masked_ip varchar(256),
-  masked_device_id varchar(256),
-  locale varchar(32),
-  app_version integer,
-  create_date date
-);
-SQL
+pg_create_user_logins
 
 step "Creating a masking key (64 hex characters, readable by this user only)"
-key_file=$SERVICES_DIR/mask.key
-(umask 077 && openssl rand -hex 32 >"$key_file")
+key_file=$(make_mask_key)
 ls -l "$key_file"
 
 step "Creating the queue login-queue"

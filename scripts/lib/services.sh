@@ -145,3 +145,26 @@ services_stop() {
     SERVICES_DIR=
   fi
 }
+
+# The assignment's table (exactly its DDL) and pgcrypto, so masks can be recomputed in SQL.
+pg_create_user_logins() {
+  pg_sql -f - <<'SQL'
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TABLE IF NOT EXISTS user_logins(
+  user_id varchar(128),
+  device_type varchar(32),
+  masked_ip varchar(256),
+  masked_device_id varchar(256),
+  locale varchar(32),
+  app_version integer,
+  create_date date
+);
+SQL
+}
+
+# Writes a fresh 32-byte hex master key, readable by this user only, and prints its path.
+make_mask_key() {
+  local key_file=$SERVICES_DIR/mask.key
+  (umask 077 && openssl rand -hex 32 >"$key_file")
+  printf '%s\n' "$key_file"
+}
