@@ -6,7 +6,7 @@
 #
 # Usage: bench/run.sh   (after `make build`; `make bench` does both)
 # Environment: BENCH_COUNT (100000), BENCH_CONSUMERS (8, for the ceiling), SQS2PG_BIN,
-#              BENCH_DRAIN_FLAGS (extra flags for sqs2pg drain, e.g. tuning).
+#              BENCH_DRAIN_FLAGS (flags for sqs2pg drain; default --receivers BENCH_CONSUMERS).
 # Writes bench/results/<UTC date and time>.json.
 set -euo pipefail
 
@@ -15,7 +15,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/services.sh"
 
 count=${BENCH_COUNT:-100000}
 consumers=${BENCH_CONSUMERS:-8}
-read -r -a drain_flags <<<"${BENCH_DRAIN_FLAGS:-}"
+# By default sqs2pg polls with as many receivers as the ceiling has consumers: same concurrency.
+read -r -a drain_flags <<<"${BENCH_DRAIN_FLAGS:---receivers $consumers}"
 sqs2pg=${SQS2PG_BIN:-$SERVICES_ROOT/build/sqs2pg}
 if [[ ! -x $sqs2pg ]]; then
   echo "bench: $sqs2pg not found: run 'make build' first (or 'make bench')" >&2
