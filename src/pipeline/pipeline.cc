@@ -247,8 +247,23 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch) {
   }
 
   pg::BatchOutcome outcome;
-  Status written = WriteWithRetry(rows, rejects, &outcome);
-  if (!written.ok()) {
+  while (true) {
+    Status written = WriteWithRetry(rows, rejects, &outcome);
+    if (written.ok()) break;
+    // A row the database refuses (a CHECK or trigger a DBA added, a type limit) is rejected like
+    // any bad message and the rest of the batch is retried, so it never blocks its neighbours.
+    // The sink's message holds the SQLSTATE and object names, never row values.
+    std::optional<size_t> refused = sink_.last_failed_row();
+    if (written.code() == StatusCode::kInvalidArgument && refused && *refused < rows.size()) {
+      const size_t i = *refused;
+      rejects.push_back(pg::RejectRecord{rows[i].message_id, "db_refused",
+                                         written.message().substr(0, 200),
+                                         row_messages[i]->receive_count});
+      rejected.push_back(row_messages[i]);
+      rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(i));
+      row_messages.erase(row_messages.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
     // Nothing was committed, so nothing is deleted: the messages become visible again.
     if (written.code() != StatusCode::kCancelled) Fail(written.WithContext("writing batch"));
     return;

@@ -11,6 +11,8 @@
 //  - A rejected message is deleted only if it was sent to the DLQ; without a DLQ it is left in the
 //    source queue for the queue's own redrive policy.
 //  - A failed delete is not an error: the message comes back and the ledger makes it a no-op.
+//  - A row the database refuses (constraint, trigger) is rejected with reason "db_refused" and
+//    its SQLSTATE; the rest of its batch is committed without it.
 //
 // Modes: drain (options.drain) returns once the queue holds nothing, visible or in flight, except
 // the rejects this run left there; run returns once `stop` becomes true, after finishing the batch

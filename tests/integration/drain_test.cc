@@ -230,6 +230,32 @@ TEST_F(DrainTest, NonUtf8BodiesAreRefusedAtTheClientWithoutEchoingThem) {
   EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 0);
 }
 
+TEST_F(DrainTest, ARowTheDatabaseRefusesIsRejectedAndItsNeighboursCommit) {
+  Exec("ALTER TABLE " + table_ + " ADD CONSTRAINT no_tablets CHECK (device_type <> 'tablet')");
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 6; ++i) {
+    bodies.push_back(R"({"user_id": "u)" + std::to_string(i) + R"(", "app_version": "1.0", )" +
+                     R"("device_type": ")" + (i == 2 || i == 4 ? "tablet" : "ios") +
+                     R"(", "ip": "10.7.7.)" + std::to_string(i) +
+                     R"(", "locale": "US", "device_id": "d"})");
+  }
+  SendBodies(*sqs_, queue_url_, bodies);
+  ProcessResult run = Drain();
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 4);
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_ + " WHERE user_id IN ('u2', 'u4')"), 0);
+  auto rejects = Query("SELECT reason, detail FROM " + schema_ + ".sqs2pg_rejects");
+  ASSERT_EQ(rejects.size(), 2u);
+  for (const auto& r : rejects) {
+    EXPECT_EQ(r[0], "db_refused");
+    EXPECT_NE(r[1].find("23514"), std::string::npos) << r[1];  // check_violation
+    EXPECT_EQ(r[1].find("10.7.7."), std::string::npos) << r[1];
+  }
+  EXPECT_NE(run.output.find("db_refused"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("10.7.7."), std::string::npos);
+  EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 2);  // no DLQ: left for the redrive policy
+}
+
 TEST_F(DrainTest, MissingKeyRefusesToStartWithExit2) {
   ProcessResult run = RunProcess(
       {Sqs2pgBinary(), "drain", "--queue-url", queue_url_, "--database-url", database_url_},
