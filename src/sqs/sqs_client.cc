@@ -150,17 +150,21 @@ Result<ReceiveResult> SqsClient::ReceiveMessage(std::string_view queue_url,
   return result;
 }
 
+Result<std::vector<BatchFailure>> SqsClient::CallBatch(std::string_view operation,
+                                                       Result<std::string> body) {
+  if (!body.ok()) return body.status().WithContext(operation);
+  SQS2PG_ASSIGN_OR_RETURN(HttpResponse response, Call(operation, std::move(*body), kCallTimeout));
+  Result<std::vector<BatchFailure>> failures = json_codec::DecodeBatchResult(response.body);
+  if (!failures.ok()) return failures.status().WithContext(operation);
+  return failures;
+}
+
 Result<std::vector<BatchFailure>> SqsClient::DeleteMessageBatch(
     std::string_view queue_url, const std::vector<DeleteEntry>& entries) {
   constexpr std::string_view kOp = "DeleteMessageBatch";
   if (entries.empty()) return std::vector<BatchFailure>{};
   SQS2PG_RETURN_IF_ERROR(CheckBatch(kOp, entries.size()));
-  Result<std::string> body = json_codec::EncodeDeleteMessageBatch(queue_url, entries);
-  if (!body.ok()) return body.status().WithContext(kOp);
-  SQS2PG_ASSIGN_OR_RETURN(HttpResponse response, Call(kOp, std::move(*body), kCallTimeout));
-  Result<std::vector<BatchFailure>> failures = json_codec::DecodeBatchResult(response.body);
-  if (!failures.ok()) return failures.status().WithContext(kOp);
-  return failures;
+  return CallBatch(kOp, json_codec::EncodeDeleteMessageBatch(queue_url, entries));
 }
 
 Result<std::vector<BatchFailure>> SqsClient::SendMessageBatch(
@@ -168,12 +172,7 @@ Result<std::vector<BatchFailure>> SqsClient::SendMessageBatch(
   constexpr std::string_view kOp = "SendMessageBatch";
   if (entries.empty()) return std::vector<BatchFailure>{};
   SQS2PG_RETURN_IF_ERROR(CheckBatch(kOp, entries.size()));
-  Result<std::string> body = json_codec::EncodeSendMessageBatch(queue_url, entries);
-  if (!body.ok()) return body.status().WithContext(kOp);
-  SQS2PG_ASSIGN_OR_RETURN(HttpResponse response, Call(kOp, std::move(*body), kCallTimeout));
-  Result<std::vector<BatchFailure>> failures = json_codec::DecodeBatchResult(response.body);
-  if (!failures.ok()) return failures.status().WithContext(kOp);
-  return failures;
+  return CallBatch(kOp, json_codec::EncodeSendMessageBatch(queue_url, entries));
 }
 
 Result<std::vector<BatchFailure>> SqsClient::ChangeMessageVisibilityBatch(
@@ -181,12 +180,7 @@ Result<std::vector<BatchFailure>> SqsClient::ChangeMessageVisibilityBatch(
   constexpr std::string_view kOp = "ChangeMessageVisibilityBatch";
   if (entries.empty()) return std::vector<BatchFailure>{};
   SQS2PG_RETURN_IF_ERROR(CheckBatch(kOp, entries.size()));
-  Result<std::string> body = json_codec::EncodeChangeMessageVisibilityBatch(queue_url, entries);
-  if (!body.ok()) return body.status().WithContext(kOp);
-  SQS2PG_ASSIGN_OR_RETURN(HttpResponse response, Call(kOp, std::move(*body), kCallTimeout));
-  Result<std::vector<BatchFailure>> failures = json_codec::DecodeBatchResult(response.body);
-  if (!failures.ok()) return failures.status().WithContext(kOp);
-  return failures;
+  return CallBatch(kOp, json_codec::EncodeChangeMessageVisibilityBatch(queue_url, entries));
 }
 
 Result<std::map<std::string, std::string>> SqsClient::GetQueueAttributes(

@@ -69,6 +69,9 @@ class SqsClient {
   const std::string& region() const { return options_.region; }
 
  private:
+  // Sends an encoded batch request and returns its Failed entries (shared by the three batch
+  // operations, which differ only in how they encode).
+  Result<std::vector<BatchFailure>> CallBatch(std::string_view operation, Result<std::string> body);
   // One operation with retries; returns the 2xx response or the mapped error.
   Result<HttpResponse> Call(std::string_view operation, std::string body,
                             std::chrono::milliseconds timeout);
