@@ -71,7 +71,9 @@ most_repeated() {
 ip=$(most_repeated ip)
 device_id=$(most_repeated device_id)
 
-step "Recomputing masks in SQL with pgcrypto (for ip $ip and device_id $device_id)"
+# The plain values are read from the sample file but never printed: raw ips and device ids stay
+# out of every output, even fabricated ones.
+step "Recomputing masks in SQL with pgcrypto (for the sample's most repeated ip and device_id)"
 echo "masked = encode(hmac(value, hmac('sqs2pg:v1:' || field, <key>, 'sha256'), 'sha256'), 'hex')"
 # psql reads the key file itself (backquotes), so the key is never on a command line or printed.
 pg_sql -v key_file="$key_file" -v ip="$ip" -v device_id="$device_id" <<'SQL'
