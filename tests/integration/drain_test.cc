@@ -13,8 +13,8 @@
 namespace sqs2pg::testing {
 namespace {
 
-// A fixed test key (32 bytes, hex). Tests recompute masks from it independently with pgcrypto.
-constexpr char kKeyHex[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+// Tests recompute masks from the fixed test key independently with pgcrypto.
+constexpr const char* kKeyHex = kTestKeyHex;
 
 std::vector<std::string> ReadLines(const std::string& path) {
   std::ifstream in(path);
@@ -56,9 +56,7 @@ class DrainTest : public PgSchemaFixture {
   ProcessResult Sqs2pg(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {Sqs2pgBinary()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return RunProcess(argv, {"SQS2PG_MASK_KEY=" + std::string(kKeyHex), "AWS_ACCESS_KEY_ID=test",
-                             "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + SqsTestEndpoint(),
-                             "AWS_REGION=us-east-1"});
+    return RunProcess(argv, Sqs2pgTestEnv());
   }
 
   ProcessResult Drain(const std::vector<std::string>& extra = {}) {

@@ -18,8 +18,6 @@
 namespace sqs2pg::testing {
 namespace {
 
-constexpr char kKeyHex[] = "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100";
-
 class DropDeletesTransport : public sqs::HttpTransport {
  public:
   explicit DropDeletesTransport(std::shared_ptr<sqs::HttpTransport> inner)
@@ -55,7 +53,7 @@ TEST_F(RedeliveryTest, CommitThenLostDeleteInsertsEachMessageOnce) {
 
   auto sink = pg::Sink::Open(database_url_, table_);
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
-  auto key = transform::ParseMaskKey(kKeyHex);
+  auto key = transform::ParseMaskKey(kTestKeyHex);
   ASSERT_TRUE(key.ok());
   pipeline::PipelineOptions options;
   options.queue_url = queue;
@@ -78,11 +76,9 @@ TEST_F(RedeliveryTest, CommitThenLostDeleteInsertsEachMessageOnce) {
   EXPECT_EQ(stats.deleted.load(), 0u);
 
   // The messages reappear after their visibility timeout; a normal drain must skip all of them.
-  ProcessResult run =
-      RunProcess({Sqs2pgBinary(), "drain", "--queue-url", queue, "--database-url", database_url_,
-                  "--table", table_},
-                 {"SQS2PG_MASK_KEY=" + std::string(kKeyHex), "AWS_ACCESS_KEY_ID=test",
-                  "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + SqsTestEndpoint()});
+  ProcessResult run = RunProcess({Sqs2pgBinary(), "drain", "--queue-url", queue, "--database-url",
+                                  database_url_, "--table", table_},
+                                 Sqs2pgTestEnv());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("duplicates skipped  50"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("inserted            0"), std::string::npos) << run.output;

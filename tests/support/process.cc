@@ -6,17 +6,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
+#include <sstream>
+#include <thread>
+
+#include "support/sqs_test_env.h"
 
 extern char** environ;
 
 namespace sqs2pg::testing {
 
-std::string Sqs2pgBinary() { return SQS2PG_BINARY; }
+namespace {
 
-ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                         std::chrono::seconds timeout) {
+// The current environment with `env` entries added or replaced.
+std::vector<std::string> MergedEnvironment(const std::vector<std::string>& env) {
   std::map<std::string, std::string> merged;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv(*e);
@@ -25,23 +31,50 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector
   for (const std::string& kv : env) merged[kv.substr(0, kv.find('='))] = kv;
   std::vector<std::string> env_strings;
   for (auto& [name, kv] : merged) env_strings.push_back(kv);
+  return env_strings;
+}
 
+// In the child: points stdout and stderr at `fd` and execs; never returns.
+[[noreturn]] void ExecWithOutput(int fd, const std::vector<std::string>& argv,
+                                 const std::vector<std::string>& env_strings) {
+  dup2(fd, STDOUT_FILENO);
+  dup2(fd, STDERR_FILENO);
+  close(fd);
+  std::vector<char*> args, envp;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  execve(args[0], args.data(), envp.data());
+  _exit(127);
+}
+
+int ExitCodeOf(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+std::string Sqs2pgBinary() { return SQS2PG_BINARY; }
+
+std::vector<std::string> Sqs2pgTestEnv() {
+  return {"SQS2PG_MASK_KEY=" + std::string(kTestKeyHex), "AWS_ACCESS_KEY_ID=test",
+          "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + SqsTestEndpoint(),
+          "AWS_REGION=us-east-1"};
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         std::chrono::seconds timeout) {
+  const std::vector<std::string> env_strings = MergedEnvironment(env);
   int pipe_fds[2];
   ProcessResult result;
   if (pipe(pipe_fds) != 0) return result;
   pid_t pid = fork();
   if (pid == 0) {
-    dup2(pipe_fds[1], STDOUT_FILENO);
-    dup2(pipe_fds[1], STDERR_FILENO);
     close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    std::vector<char*> args, envp;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    execve(args[0], args.data(), envp.data());
-    _exit(127);
+    ExecWithOutput(pipe_fds[1], argv, env_strings);
   }
   close(pipe_fds[1]);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -64,14 +97,63 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector
   close(pipe_fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  if (timed_out) {
-    result.exit_code = -1;
-  } else if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.exit_code = 128 + WTERMSIG(status);
-  }
+  result.exit_code = timed_out ? -1 : ExitCodeOf(status);
   return result;
+}
+
+RunningProcess::RunningProcess(const std::vector<std::string>& argv,
+                               const std::vector<std::string>& env) {
+  const std::vector<std::string> env_strings = MergedEnvironment(env);
+  char path[] = "/tmp/sqs2pg-test-output-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return;
+  output_path_ = path;
+  pid_ = fork();
+  if (pid_ == 0) ExecWithOutput(fd, argv, env_strings);
+  close(fd);
+}
+
+RunningProcess::~RunningProcess() {
+  if (pid_ > 0 && !reaped_) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (!output_path_.empty()) unlink(output_path_.c_str());
+}
+
+void RunningProcess::Signal(int signal_number) {
+  if (pid_ > 0 && !reaped_) kill(pid_, signal_number);
+}
+
+bool RunningProcess::Running() {
+  if (pid_ <= 0 || reaped_) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  reaped_ = true;
+  exit_code_ = ExitCodeOf(status);
+  return false;
+}
+
+ProcessResult RunningProcess::Wait(std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (Running()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      reaped_ = true;
+      exit_code_ = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return ProcessResult{exit_code_, Output()};
+}
+
+std::string RunningProcess::Output() const {
+  std::ifstream in(output_path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace sqs2pg::testing

@@ -24,6 +24,37 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
 // The sqs2pg binary built alongside the tests.
 std::string Sqs2pgBinary();
 
+// The environment every test run of the binary needs: the fixed test mask key (kTestKeyHex), the
+// emulator's endpoint and its dummy credentials. Fails the calling test if the emulator is unset.
+inline constexpr char kTestKeyHex[] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+std::vector<std::string> Sqs2pgTestEnv();
+
+// A program running in the background with its stdout and stderr going to a temporary file, for
+// tests that signal or kill it mid-run. Destroying a still-running one kills it with SIGKILL.
+class RunningProcess {
+ public:
+  RunningProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+  ~RunningProcess();
+  RunningProcess(const RunningProcess&) = delete;
+  RunningProcess& operator=(const RunningProcess&) = delete;
+
+  void Signal(int signal_number);
+  // Waits for the exit (SIGKILL after `timeout`, exit_code -1) and returns the output so far.
+  ProcessResult Wait(std::chrono::seconds timeout = std::chrono::seconds(120));
+  // True while the process has not exited (reaps it if it has).
+  bool Running();
+  // The output written so far.
+  std::string Output() const;
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  int exit_code_ = -1;
+  bool reaped_ = false;
+  std::string output_path_;
+};
+
 }  // namespace sqs2pg::testing
 
 namespace sqs2pg::testing {
