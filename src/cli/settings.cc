@@ -63,6 +63,22 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
                  "drain: seconds to keep retrying an unreachable database before exiting 1")
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
+  app.add_option("--shutdown-timeout", s.shutdown_timeout,
+                 "On SIGTERM/SIGINT: seconds to finish the batch in hand before handing the rest "
+                 "back to the queue")
+      ->envname("SQS2PG_SHUTDOWN_TIMEOUT")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
+  app.add_option("--ledger-prune-interval", s.ledger_prune_interval,
+                 "Seconds between deletions of expired ledger keys (0: never)")
+      ->envname("SQS2PG_LEDGER_PRUNE_INTERVAL")
+      ->check(CLI::Range(0, 86400 * 7))
+      ->capture_default_str();
+  app.add_option("--ledger-keep", s.ledger_keep,
+                 "Seconds a ledger key is kept; default (0): the queue's retention period plus "
+                 "one day, the longest a redelivered copy can still arrive")
+      ->envname("SQS2PG_LEDGER_KEEP")
+      ->check(CLI::Range(0, 86400 * 365));
   app.add_option("--max-attempts", s.max_attempts, "Attempts per SQS request on transient errors")
       ->envname("AWS_MAX_ATTEMPTS")
       ->check(CLI::Range(1, 20))

@@ -41,6 +41,11 @@ std::string RunStats::Summary() const {
   if (left_in_queue > 0) out += fmt::format("  left in queue       {}\n", left_in_queue.load());
   out += fmt::format("  deleted from queue  {}\n", deleted.load());
   if (delete_failures > 0) out += fmt::format("  delete failures     {}\n", delete_failures.load());
+  if (visibility_extended > 0) {
+    out += fmt::format("  visibility extended {}\n", visibility_extended.load());
+  }
+  if (released > 0) out += fmt::format("  released unfinished {}\n", released.load());
+  if (split_batches > 0) out += fmt::format("  batches split       {}\n", split_batches.load());
   if (md5_mismatches > 0) out += fmt::format("  MD5 mismatches      {}\n", md5_mismatches.load());
   out += fmt::format("  elapsed             {:.3f} s\n", seconds);
   out += fmt::format("  messages/s          {:.0f}\n", seconds > 0 ? processed / seconds : 0.0);

@@ -22,14 +22,17 @@ class RunStats {
  public:
   RunStats();
 
-  std::atomic<uint64_t> received{0};         // messages handed to us by ReceiveMessage
-  std::atomic<uint64_t> inserted{0};         // rows committed to the target table
-  std::atomic<uint64_t> duplicates{0};       // redelivered messages already in the ledger
-  std::atomic<uint64_t> deleted{0};          // messages deleted from the source queue
-  std::atomic<uint64_t> delete_failures{0};  // Failed entries or failed calls on delete
-  std::atomic<uint64_t> dead_lettered{0};    // rejected messages moved to the DLQ
-  std::atomic<uint64_t> left_in_queue{0};    // rejected messages left for the redrive policy
-  std::atomic<uint64_t> md5_mismatches{0};   // dropped in transit, will be redelivered
+  std::atomic<uint64_t> received{0};             // messages handed to us by ReceiveMessage
+  std::atomic<uint64_t> inserted{0};             // rows committed to the target table
+  std::atomic<uint64_t> duplicates{0};           // redelivered messages already in the ledger
+  std::atomic<uint64_t> deleted{0};              // messages deleted from the source queue
+  std::atomic<uint64_t> delete_failures{0};      // Failed entries or failed calls on delete
+  std::atomic<uint64_t> dead_lettered{0};        // rejected messages moved to the DLQ
+  std::atomic<uint64_t> left_in_queue{0};        // rejected messages left for the redrive policy
+  std::atomic<uint64_t> md5_mismatches{0};       // dropped in transit, will be redelivered
+  std::atomic<uint64_t> visibility_extended{0};  // receipts extended by the heartbeat
+  std::atomic<uint64_t> released{0};       // uncommitted messages made visible again at shutdown
+  std::atomic<uint64_t> split_batches{0};  // batches split to isolate rows the database refused
 
   void AddRejected(std::string_view reason);
   uint64_t rejected() const;

@@ -66,7 +66,8 @@ StatusCode CodeForSqlState(std::string_view s) {
   if (s == "42P01" || s == "3D000" || s == "3F000") return StatusCode::kNotFound;
   if (s == "42501") return StatusCode::kPermissionDenied;
   if (cls == "28") return StatusCode::kUnauthenticated;
-  if (cls == "22" || cls == "23") return StatusCode::kInvalidArgument;
+  // 22 data, 23 integrity, P0 a PL/pgSQL RAISE (typically a trigger refusing the row).
+  if (cls == "22" || cls == "23" || cls == "P0") return StatusCode::kInvalidArgument;
   if (cls == "42" || cls == "55") return StatusCode::kFailedPrecondition;
   if (s == "57014") return StatusCode::kDeadlineExceeded;  // query_canceled (statement_timeout)
   return StatusCode::kInternal;

@@ -8,9 +8,10 @@
 //    INSERT those can quote row values (user ids, masked ids, bodies).
 //  - Codes: class 08 (connection), 57P01..57P03 (shutdown), 53 (resources), 40001/40P01
 //    (serialization/deadlock) and a broken connection -> kUnavailable; 42P01, 3D000, 3F000 ->
-//    kNotFound; 42501 -> kPermissionDenied; class 28 -> kUnauthenticated; classes 22 (data) and 23
-//    (integrity) -> kInvalidArgument (a row the database refused; retrying the same rows fails
-//    again); other class 42 and 55 -> kFailedPrecondition; anything else -> kInternal.
+//    kNotFound; 42501 -> kPermissionDenied; class 28 -> kUnauthenticated; classes 22 (data), 23
+//    (integrity) and P0 (a trigger's RAISE) -> kInvalidArgument (a row the database refused;
+//    retrying the same rows fails again); other class 42 and 55 -> kFailedPrecondition; anything
+//    else -> kInternal.
 //  - Thread-safety: pure functions.
 #pragma once
 

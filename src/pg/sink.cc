@@ -32,6 +32,7 @@ Sink::Sink(std::string conninfo, Connection conn, TargetTable target)
                      " (message_key) SELECT message_key FROM pg_temp.sqs2pg_stage "
                      "ORDER BY message_key ON CONFLICT DO NOTHING RETURNING message_key) "
                      "SELECT s.idx FROM pg_temp.sqs2pg_stage s JOIN ins USING (message_key)";
+  ResetCancelHandle();
   upsert_rejects_sql_ = "INSERT INTO " + schema + "." + kRejectsTable +
                         " AS r (message_id, reason, detail, receive_count) "
                         "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) "
@@ -50,15 +51,35 @@ Result<std::unique_ptr<Sink>> Sink::Open(const std::string& conninfo, const std:
   return std::unique_ptr<Sink>(new Sink(conninfo, std::move(conn).value(), std::move(target)));
 }
 
+Sink::~Sink() {
+  std::lock_guard<std::mutex> lock(cancel_mu_);
+  if (cancel_ != nullptr) PQfreeCancel(cancel_);
+}
+
+void Sink::ResetCancelHandle() {
+  std::lock_guard<std::mutex> lock(cancel_mu_);
+  if (cancel_ != nullptr) PQfreeCancel(cancel_);
+  cancel_ = conn_ && !conn_->IsBroken() ? PQgetCancel(conn_->raw()) : nullptr;
+}
+
+void Sink::CancelCurrentQuery() {
+  std::lock_guard<std::mutex> lock(cancel_mu_);
+  if (cancel_ == nullptr) return;
+  char error[256];
+  (void)PQcancel(cancel_, error, sizeof(error));  // best effort; the error text is not needed
+}
+
 Status Sink::Reconnect() {
   stage_ready_ = false;
   conn_.reset();  // close first: a half-dead session must not hold locks while we wait
+  ResetCancelHandle();
   Result<Connection> conn = Connection::Open(conninfo_);
   if (!conn.ok()) {
     return conn.status().WithContext(
         "PostgreSQL at " + (conninfo_.empty() ? "libpq defaults" : RedactConninfo(conninfo_)));
   }
   conn_.emplace(std::move(conn).value());
+  ResetCancelHandle();
   return Status::Ok();
 }
 

@@ -24,11 +24,13 @@
 //    and object names, never row values.
 //  - Rejects: upserted into sqs2pg_rejects by message_id (times_seen counts repeats; the latest
 //    reason, detail and receive_count win). Text is made storable (pg/text_array.h).
-//  - Ownership: a Sink owns its connection. Thread-safety: none; one Sink per writer thread.
+//  - Ownership: a Sink owns its connection. Thread-safety: none, except CancelCurrentQuery();
+//    one Sink per writer thread.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,6 +82,11 @@ class Sink {
 
   // Replaces the connection with a new one (the old one is closed).
   Status Reconnect();
+  // Asks the server to cancel the statement in progress, if any (PQcancel): the WriteBatch() in
+  // progress then fails and its transaction rolls back. Safe to call from any thread, at any time;
+  // best effort. Used to bound shutdown when the database is slow.
+  void CancelCurrentQuery();
+  ~Sink();
   // A round trip; kUnavailable when the server cannot be reached.
   Status Ping();
 
@@ -91,6 +98,7 @@ class Sink {
   enum class Stage { kNone, kLedger };
 
   Sink(std::string conninfo, Connection conn, TargetTable target);
+  void ResetCancelHandle();
 
   // Computes keys, drops in-batch repeats (recorded in `outcome`), sorts keys_ by key.
   void PrepareKeys(const std::vector<PendingRow>& rows, BatchOutcome* outcome);
@@ -118,6 +126,9 @@ class Sink {
   std::vector<size_t> copied_rows_;  // COPY tuple n (1-based) is rows[copied_rows_[n - 1]]
   std::vector<std::string> reject_params_;
   std::optional<size_t> last_failed_row_;
+
+  std::mutex cancel_mu_;
+  PGcancel* cancel_ = nullptr;  // of conn_; guarded by cancel_mu_
 };
 
 }  // namespace sqs2pg::pg

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -10,6 +12,7 @@
 
 #include "base/backoff.h"
 #include "pipeline/bounded_queue.h"
+#include "pipeline/in_flight.h"
 
 namespace sqs2pg::pipeline {
 namespace {
@@ -22,6 +25,22 @@ constexpr char kReasonAttribute[] = "sqs2pg_reject_reason";
 constexpr char kSourceIdAttribute[] = "sqs2pg_source_message_id";
 
 int64_t NowNanos() { return Steady::now().time_since_epoch().count(); }
+
+// Rows of one batch and the messages they came from, index for index.
+struct RowBatch {
+  std::vector<pg::PendingRow> rows;
+  std::vector<const sqs::Message*> messages;
+};
+
+// What became of a batch: committed rows, and rejects (transform rejects plus rows the database
+// refused) with their records.
+struct BatchResult {
+  std::vector<const sqs::Message*> committed;
+  std::vector<pg::RejectRecord> rejects;
+  std::vector<const sqs::Message*> rejected;
+  int inserted = 0;
+  int duplicates = 0;
+};
 
 }  // namespace
 
@@ -44,16 +63,26 @@ class Pipeline::Impl {
   void ReceiverLoop();
   void WriterLoop();
   void DeleterLoop();
+  void HeartbeatLoop();
   void ProcessBatch(std::vector<sqs::Message>& batch);
+  Status CommitIsolating(RowBatch part, bool with_rejects, BatchResult* result);
   Status WriteWithRetry(const std::vector<pg::PendingRow>& rows,
                         const std::vector<pg::RejectRecord>& rejects, pg::BatchOutcome* outcome);
   void DisposeRejects(const std::vector<const sqs::Message*>& rejected,
                       const std::vector<pg::RejectRecord>& records);
   void EnqueueDeletes(const std::vector<const sqs::Message*>& messages);
+  // Sets the visibility of `handles`, 10 per call; returns the handles SQS accepted and removes
+  // the ones it refused (no longer valid receipts) from in_flight_.
+  std::vector<std::string> ChangeVisibility(const std::vector<std::string>& handles, int seconds);
+  void ReleaseUnfinished();
+  // The long-poll wait, capped by the shutdown timeout (at least 1 s) so that a stop never waits
+  // longer than that for polls in progress.
+  int EffectiveWaitSeconds() const;
   bool Idle() const;
   Result<bool> QueueDrained();
   void Fail(Status status);
   bool Stopping() const { return stop_receiving_.load() || external_stop_.load(); }
+  bool PastShutdownDeadline() const { return NowNanos() > shutdown_deadline_ns_.load(); }
 
   const PipelineOptions options_;
   sqs::SqsClient& sqs_;
@@ -64,7 +93,13 @@ class Pipeline::Impl {
 
   BoundedQueue<sqs::Message> inbox_;
   BoundedQueue<std::vector<sqs::DeleteEntry>> deletes_;
+  InFlight in_flight_;  // received, not yet deleted, left as a reject, or released
   std::atomic<bool> stop_receiving_{false};
+  std::atomic<bool> cancel_receives_{false};  // abandons hung polls past the shutdown deadline
+  std::atomic<bool> writer_done_{false};
+  std::atomic<int> receivers_running_{0};
+  std::atomic<bool> stop_heartbeat_{false};
+  std::atomic<int64_t> shutdown_deadline_ns_{std::numeric_limits<int64_t>::max()};
 
   // Drain bookkeeping: a message is "unfinished" from receipt until its batch is fully handled.
   std::atomic<int64_t> unfinished_{0};
@@ -99,8 +134,15 @@ Status Pipeline::Impl::Run() {
   std::vector<std::thread> receivers;
   std::vector<std::thread> deleters;
   for (int i = 0; i < options_.deleters; ++i) deleters.emplace_back([this] { DeleterLoop(); });
+  std::thread heartbeat([this] { HeartbeatLoop(); });
   std::thread writer([this] { WriterLoop(); });
-  for (int i = 0; i < options_.receivers; ++i) receivers.emplace_back([this] { ReceiverLoop(); });
+  receivers_running_ = options_.receivers;
+  for (int i = 0; i < options_.receivers; ++i) {
+    receivers.emplace_back([this] {
+      ReceiverLoop();
+      --receivers_running_;
+    });
+  }
 
   int drained_checks = 0;
   while (!Stopping()) {
@@ -118,17 +160,53 @@ Status Pipeline::Impl::Run() {
     drained_checks = *drained ? drained_checks + 1 : 0;
     if (drained_checks >= 2) break;
   }
-  if (external_stop_.load()) spdlog::info("stop requested: finishing the batch in hand");
-
+  const bool stop_requested = external_stop_.load();
+  if (stop_requested) {
+    spdlog::info(
+        "stop requested: finishing what is in hand (up to {} ms), then handing back the rest",
+        options_.shutdown_timeout.count());
+    shutdown_deadline_ns_ =
+        NowNanos() +
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.shutdown_timeout).count();
+  }
   stop_receiving_ = true;
+
+  // Polls in progress are let finish (they are no longer than the shutdown timeout, see
+  // EffectiveWaitSeconds) and what they bring is handed back. Abandoning them instead would leave
+  // server-side polls alive that could swallow the very messages handed back below.
+  // Past the deadline, a hung poll is abandoned and a commit still running is cancelled: it rolls
+  // back and its messages are handed back like the rest.
+  bool deadline_enforced = false;
+  const auto wait_for = [&](const std::function<bool()>& done) {
+    while (!done()) {
+      std::this_thread::sleep_for(milliseconds(20));
+      if (stop_requested && !deadline_enforced && PastShutdownDeadline()) {
+        spdlog::warn("shutdown timeout reached; abandoning polls and cancelling any commit");
+        cancel_receives_ = true;
+        sink_.CancelCurrentQuery();
+        deadline_enforced = true;
+      }
+    }
+  };
+  wait_for([this] { return receivers_running_.load() == 0; });
   for (auto& t : receivers) t.join();
   inbox_.Close();
+  wait_for([this] { return writer_done_.load(); });
   writer.join();
   deletes_.Close();
   for (auto& t : deleters) t.join();
+  stop_heartbeat_ = true;
+  heartbeat.join();
+  ReleaseUnfinished();
 
   std::lock_guard<std::mutex> lock(fail_mu_);
   return failure_;
+}
+
+int Pipeline::Impl::EffectiveWaitSeconds() const {
+  const auto cap = std::chrono::duration_cast<std::chrono::seconds>(options_.shutdown_timeout);
+  return std::min<int>(options_.wait_time_seconds,
+                       static_cast<int>(std::max<int64_t>(1, cap.count())));
 }
 
 bool Pipeline::Impl::Idle() const {
@@ -161,11 +239,15 @@ void Pipeline::Impl::ReceiverLoop() {
   Backoff backoff(milliseconds(200), milliseconds(20000));
   sqs::ReceiveRequest request;
   request.max_messages = static_cast<int>(kSqsBatchLimit);
-  request.wait_time_seconds = options_.wait_time_seconds;
+  request.wait_time_seconds = EffectiveWaitSeconds();
   request.visibility_timeout = options_.visibility_timeout_seconds;
+  request.cancel = &cancel_receives_;
+  const auto visibility = std::chrono::seconds(options_.visibility_timeout_seconds);
   while (!Stopping()) {
+    const auto asked_at = Steady::now();
     Result<sqs::ReceiveResult> received = sqs_.ReceiveMessage(options_.queue_url, request);
     if (!received.ok()) {
+      if (received.status().code() == StatusCode::kCancelled) return;
       if (!received.status().IsRetryable()) {
         Fail(received.status());
         return;
@@ -184,6 +266,12 @@ void Pipeline::Impl::ReceiverLoop() {
       continue;
     }
     stats_.received += received->messages.size();
+    // The visibility clock started when SQS answered, at the latest; count from the request.
+    for (const auto& message : received->messages) {
+      in_flight_.Add(message.receipt_handle, asked_at + visibility);
+    }
+    // Received after a stop: not in hand yet, so handed back at once with the rest.
+    if (Stopping()) return;
     unfinished_ += static_cast<int64_t>(received->messages.size());
     last_message_receive_ns_ = NowNanos();
     for (auto& message : received->messages) {
@@ -198,7 +286,7 @@ void Pipeline::Impl::WriterLoop() {
   while (true) {
     std::optional<sqs::Message> first = inbox_.Pop(milliseconds(100));
     if (!first) {
-      if (inbox_.ClosedAndEmpty()) return;
+      if (inbox_.ClosedAndEmpty()) break;
       continue;
     }
     batch.clear();
@@ -211,18 +299,19 @@ void Pipeline::Impl::WriterLoop() {
       if (!next) break;
       batch.push_back(std::move(*next));
     }
-    ProcessBatch(batch);
+    // Past the shutdown deadline nothing more is started: these stay in in_flight_ and are
+    // handed back by ReleaseUnfinished().
+    if (!PastShutdownDeadline()) ProcessBatch(batch);
     unfinished_ -= static_cast<int64_t>(batch.size());
   }
+  writer_done_ = true;
 }
 
 void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch) {
-  std::vector<pg::PendingRow> rows;
-  std::vector<const sqs::Message*> row_messages;
-  std::vector<pg::RejectRecord> rejects;
-  std::vector<const sqs::Message*> rejected;
-  rows.reserve(batch.size());
-  row_messages.reserve(batch.size());
+  RowBatch rows;
+  BatchResult result;
+  rows.rows.reserve(batch.size());
+  rows.messages.reserve(batch.size());
 
   pg::PendingRow pending;
   transform::Rejection rejection;
@@ -236,45 +325,82 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch) {
     }
     if (transformer_.Transform(message.body, sent_ms, &pending.row, &rejection)) {
       pending.message_id = message.message_id;
-      rows.push_back(pending);
-      row_messages.push_back(&message);
+      rows.rows.push_back(pending);
+      rows.messages.push_back(&message);
     } else {
-      rejects.push_back(pg::RejectRecord{message.message_id,
-                                         std::string(transform::RejectReasonName(rejection.reason)),
-                                         rejection.field, message.receive_count});
-      rejected.push_back(&message);
+      result.rejects.push_back(pg::RejectRecord{
+          message.message_id, std::string(transform::RejectReasonName(rejection.reason)),
+          rejection.field, message.receive_count});
+      result.rejected.push_back(&message);
     }
   }
 
-  pg::BatchOutcome outcome;
-  while (true) {
-    Status written = WriteWithRetry(rows, rejects, &outcome);
-    if (written.ok()) break;
-    // A row the database refuses (a CHECK or trigger a DBA added, a type limit) is rejected like
-    // any bad message and the rest of the batch is retried, so it never blocks its neighbours.
-    // The sink's message holds the SQLSTATE and object names, never row values.
-    std::optional<size_t> refused = sink_.last_failed_row();
-    if (written.code() == StatusCode::kInvalidArgument && refused && *refused < rows.size()) {
-      const size_t i = *refused;
-      rejects.push_back(pg::RejectRecord{rows[i].message_id, "db_refused",
-                                         written.message().substr(0, 200),
-                                         row_messages[i]->receive_count});
-      rejected.push_back(row_messages[i]);
-      rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(i));
-      row_messages.erase(row_messages.begin() + static_cast<std::ptrdiff_t>(i));
-      continue;
+  Status written = CommitIsolating(std::move(rows), /*with_rejects=*/true, &result);
+  if (!written.ok()) {
+    // Whatever was not committed is not deleted: it is handed back or its visibility lapses.
+    if (external_stop_.load()) {
+      spdlog::warn("stopping: a batch was not committed and will be redelivered: {}",
+                   written.ToString());
+    } else {
+      Fail(written.WithContext("writing batch"));
     }
-    // Nothing was committed, so nothing is deleted: the messages become visible again.
-    if (written.code() != StatusCode::kCancelled) Fail(written.WithContext("writing batch"));
+    // Sub-batches that did commit (after a split) are deleted; the ledger covers the rest.
+    EnqueueDeletes(result.committed);
     return;
   }
-  stats_.inserted += outcome.inserted;
-  stats_.duplicates += outcome.duplicates;
-  if (outcome.duplicates > 0) {
-    spdlog::info("{} redelivered message(s) were already committed; skipped", outcome.duplicates);
+  stats_.inserted += result.inserted;
+  stats_.duplicates += result.duplicates;
+  if (result.duplicates > 0) {
+    spdlog::info("{} redelivered message(s) were already committed; skipped", result.duplicates);
   }
-  EnqueueDeletes(row_messages);
-  DisposeRejects(rejected, rejects);
+  EnqueueDeletes(result.committed);
+  DisposeRejects(result.rejected, result.rejects);
+}
+
+Status Pipeline::Impl::CommitIsolating(RowBatch part, bool with_rejects, BatchResult* result) {
+  static const std::vector<pg::RejectRecord> kNoRejects;
+  while (true) {
+    pg::BatchOutcome outcome;
+    Status written =
+        WriteWithRetry(part.rows, with_rejects ? result->rejects : kNoRejects, &outcome);
+    if (written.ok()) {
+      result->inserted += outcome.inserted;
+      result->duplicates += outcome.duplicates;
+      result->committed.insert(result->committed.end(), part.messages.begin(), part.messages.end());
+      return Status::Ok();
+    }
+    // Only a refused row (kInvalidArgument) is isolated; anything else fails the whole part.
+    if (written.code() != StatusCode::kInvalidArgument || part.rows.empty()) return written;
+    std::optional<size_t> refused = sink_.last_failed_row();
+    if (!refused && part.rows.size() == 1) refused = 0;
+    if (refused && *refused < part.rows.size()) {
+      // Rejected like any bad message, so it never blocks its neighbours. The sink's message holds
+      // the SQLSTATE and object names, never row values.
+      const size_t i = *refused;
+      result->rejects.push_back(pg::RejectRecord{part.rows[i].message_id, "db_refused",
+                                                 written.message().substr(0, 200),
+                                                 part.messages[i]->receive_count});
+      result->rejected.push_back(part.messages[i]);
+      part.rows.erase(part.rows.begin() + static_cast<std::ptrdiff_t>(i));
+      part.messages.erase(part.messages.begin() + static_cast<std::ptrdiff_t>(i));
+      if (part.rows.empty() && !with_rejects) return Status::Ok();
+      continue;
+    }
+    // The server did not say which row (e.g. a deferred constraint trigger failing at COMMIT):
+    // split in halves, each committed on its own, until every refused row stands alone.
+    ++stats_.split_batches;
+    const auto half = static_cast<std::ptrdiff_t>(part.rows.size() / 2);
+    RowBatch second;
+    second.rows.assign(std::make_move_iterator(part.rows.begin() + half),
+                       std::make_move_iterator(part.rows.end()));
+    second.messages.assign(part.messages.begin() + half, part.messages.end());
+    part.rows.resize(static_cast<size_t>(half));
+    part.messages.resize(static_cast<size_t>(half));
+    SQS2PG_RETURN_IF_ERROR(CommitIsolating(std::move(part), /*with_rejects=*/false, result));
+    SQS2PG_RETURN_IF_ERROR(CommitIsolating(std::move(second), /*with_rejects=*/false, result));
+    if (!with_rejects) return Status::Ok();
+    part = RowBatch{};  // what is left to commit: the reject records
+  }
 }
 
 Status Pipeline::Impl::WriteWithRetry(const std::vector<pg::PendingRow>& rows,
@@ -296,10 +422,8 @@ Status Pipeline::Impl::WriteWithRetry(const std::vector<pg::PendingRow>& rows,
                                    result.status().message());
     }
     if (external_stop_.load()) {
-      spdlog::warn(
-          "stop requested while the database is unreachable; the batch in hand "
-          "was not committed and will be redelivered");
-      return CancelledError("stopped while the database was unreachable");
+      return CancelledError("stop requested while the database is unreachable: " +
+                            result.status().message());
     }
     // One line per 30 s at most, so an outage does not flood the log.
     if (Steady::now() - last_log > std::chrono::seconds(30)) {
@@ -322,6 +446,8 @@ void Pipeline::Impl::DisposeRejects(const std::vector<const sqs::Message*>& reje
   if (options_.dlq_url.empty()) {
     std::lock_guard<std::mutex> lock(left_mu_);
     for (size_t i = 0; i < rejected.size(); ++i) {
+      // Left for the queue's redrive policy: no heartbeat, no hand-back; its timeout runs out.
+      in_flight_.Remove(rejected[i]->receipt_handle);
       // Count each message once per run even when its visibility lapses and it comes back.
       if (left_in_queue_.insert(rejected[i]->message_id).second) {
         stats_.AddRejected(records[i].reason);
@@ -344,19 +470,24 @@ void Pipeline::Impl::DisposeRejects(const std::vector<const sqs::Message*>& reje
           {{kReasonAttribute, std::move(reason)}, {kSourceIdAttribute, rejected[i]->message_id}}});
     }
     Result<std::vector<sqs::BatchFailure>> sent = sqs_.SendMessageBatch(options_.dlq_url, entries);
+    std::unordered_set<std::string> failed;
     if (!sent.ok()) {
       spdlog::error("sending {} reject(s) to the DLQ failed; they stay in the source queue: {}",
                     entries.size(), sent.status().ToString());
-      continue;
-    }
-    std::unordered_set<std::string> failed;
-    for (const auto& f : *sent) {
-      failed.insert(f.id);
-      spdlog::error("DLQ refused a reject ({}); it stays in the source queue", f.code);
+      for (const auto& e : entries) failed.insert(e.id);
+    } else {
+      for (const auto& f : *sent) {
+        failed.insert(f.id);
+        spdlog::error("DLQ refused a reject ({}); it stays in the source queue", f.code);
+      }
     }
     std::vector<const sqs::Message*> to_delete;
     for (size_t i = start; i < end; ++i) {
-      if (failed.count(std::to_string(i - start)) == 0) to_delete.push_back(rejected[i]);
+      if (failed.count(std::to_string(i - start)) == 0) {
+        to_delete.push_back(rejected[i]);
+      } else {
+        in_flight_.Remove(rejected[i]->receipt_handle);  // comes back after its timeout
+      }
     }
     stats_.dead_lettered += to_delete.size();
     EnqueueDeletes(to_delete);
@@ -395,8 +526,73 @@ void Pipeline::Impl::DeleterLoop() {
         spdlog::debug("delete entry failed ({}); the redelivered copy will be skipped", f.code);
       }
     }
+    // Deleted, or committed and due to come back as a no-op: either way no longer ours to hold.
+    for (const auto& e : *entries) in_flight_.Remove(e.receipt_handle);
     --pending_delete_calls_;
   }
+}
+
+void Pipeline::Impl::HeartbeatLoop() {
+  const std::chrono::seconds visibility(options_.visibility_timeout_seconds);
+  const milliseconds period =
+      std::clamp<milliseconds>(std::chrono::duration_cast<milliseconds>(visibility) / 4,
+                               milliseconds(100), milliseconds(5000));
+  auto next = Steady::now() + period;
+  while (!stop_heartbeat_.load()) {
+    std::this_thread::sleep_for(std::min<Steady::duration>(milliseconds(50), next - Steady::now()));
+    if (Steady::now() < next) continue;
+    next = Steady::now() + period;
+    // Extend what would lapse within half a timeout: enough slack for a slow SQS round trip.
+    const auto now = Steady::now();
+    std::vector<std::string> due = in_flight_.Due(now + visibility / 2);
+    if (due.empty()) continue;
+    std::vector<std::string> extended = ChangeVisibility(due, options_.visibility_timeout_seconds);
+    for (const auto& handle : extended) in_flight_.Extend(handle, now + visibility);
+    stats_.visibility_extended += extended.size();
+    spdlog::debug("heartbeat: extended {} of {} held message(s)", extended.size(), due.size());
+  }
+}
+
+std::vector<std::string> Pipeline::Impl::ChangeVisibility(const std::vector<std::string>& handles,
+                                                          int seconds) {
+  std::vector<std::string> accepted;
+  for (size_t start = 0; start < handles.size(); start += kSqsBatchLimit) {
+    const size_t end = std::min(handles.size(), start + kSqsBatchLimit);
+    std::vector<sqs::VisibilityEntry> entries;
+    for (size_t i = start; i < end; ++i) {
+      entries.push_back(sqs::VisibilityEntry{std::to_string(i - start), handles[i], seconds});
+    }
+    Result<std::vector<sqs::BatchFailure>> result =
+        sqs_.ChangeMessageVisibilityBatch(options_.queue_url, entries);
+    if (!result.ok()) {
+      spdlog::warn("ChangeMessageVisibilityBatch of {} failed: {}", entries.size(),
+                   result.status().ToString());
+      continue;
+    }
+    std::unordered_set<std::string> failed;
+    for (const auto& f : *result) {
+      failed.insert(f.id);
+      // E.g. ReceiptHandleIsInvalid: deleted meanwhile, or the receipt expired. Nothing to hold.
+      spdlog::debug("visibility change refused ({})", f.code);
+    }
+    for (size_t i = start; i < end; ++i) {
+      if (failed.count(std::to_string(i - start)) == 0) {
+        accepted.push_back(handles[i]);
+      } else {
+        in_flight_.Remove(handles[i]);
+      }
+    }
+  }
+  return accepted;
+}
+
+void Pipeline::Impl::ReleaseUnfinished() {
+  std::vector<std::string> unfinished = in_flight_.TakeAll();
+  if (unfinished.empty()) return;
+  const size_t released = ChangeVisibility(unfinished, 0).size();
+  stats_.released += released;
+  spdlog::info("handed back {} uncommitted message(s) (visibility 0) for another consumer",
+               released);
 }
 
 }  // namespace sqs2pg::pipeline

@@ -12,11 +12,20 @@
 //    source queue for the queue's own redrive policy.
 //  - A failed delete is not an error: the message comes back and the ledger makes it a no-op.
 //  - A row the database refuses (constraint, trigger) is rejected with reason "db_refused" and
-//    its SQLSTATE; the rest of its batch is committed without it.
+//    its SQLSTATE; the rest of its batch is committed without it. When the server does not say
+//    which row it was (e.g. a deferred constraint trigger failing at COMMIT), the batch is split
+//    in halves, recursively, until each refused row stands alone.
+//  - Heartbeat: a message held (in the inbox, being committed, or waiting for its delete) for
+//    more than half of visibility_timeout_seconds is extended with ChangeMessageVisibilityBatch,
+//    so a slow database does not make SQS hand it to another consumer.
 //
 // Modes: drain (options.drain) returns once the queue holds nothing, visible or in flight, except
-// the rejects this run left there; run returns once `stop` becomes true, after finishing the batch
-// in hand.
+// the rejects this run left there. Either mode stops when `stop` becomes true: no new poll starts,
+// what is in hand is committed and deleted for up to shutdown_timeout (then a hung poll is
+// abandoned and a database statement still running is cancelled), and every message received but
+// not committed, including what the last polls brought, is made visible again at once
+// (visibility 0) instead of after its timeout. Long polls wait at most shutdown_timeout (at least
+// 1 s), so the polls in progress at a stop end within it.
 //
 // Errors: Run() returns the first non-retryable failure (e.g. a missing queue), or
 // DeadlineExceeded when, in drain mode, the database stayed unreachable past db_retry_timeout.
@@ -49,6 +58,8 @@ struct PipelineOptions {
   // Drain gives up after the database has been unreachable this long; run retries until stopped.
   std::chrono::seconds db_retry_timeout{60};
   std::chrono::milliseconds idle_check_interval{500};
+  // After `stop`: how long to keep committing and deleting what is in hand.
+  std::chrono::milliseconds shutdown_timeout{20000};
 };
 
 class Pipeline {

@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,13 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+// CURLOPT_XFERINFOFUNCTION: libcurl calls it at least once a second; non-zero aborts the transfer.
+// A response that has begun to arrive is let through: for ReceiveMessage it carries messages the
+// server has already made invisible, which only the caller can hand back.
+int OnProgress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(user)->load() && dlnow == 0 ? 1 : 0;
+}
+
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
@@ -76,6 +84,8 @@ Status MapCurlError(CURLcode code, const char* errbuf, bool too_large) {
     message += errbuf;
   }
   switch (code) {
+    case CURLE_ABORTED_BY_CALLBACK:
+      return CancelledError("HTTP transport: cancelled");
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
       return InvalidArgumentError(std::move(message));
@@ -155,6 +165,11 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &ex);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &ex);
+    if (request.cancel != nullptr) {
+      curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+      curl_easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(request.cancel));
+    }
 
     if (request.method == "GET") {
       curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);

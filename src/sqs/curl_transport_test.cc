@@ -161,6 +161,22 @@ TEST(SqsCurlTransportTest, TimeoutIsUnavailable) {
   EXPECT_EQ(r.status().message().find("secret"), std::string::npos);
 }
 
+TEST(SqsCurlTransportTest, CancelAbandonsAnExchangeThatWouldOtherwiseWaitItsTimeout) {
+  TinyServer server("", /*silent=*/true);
+  HttpRequest req = Post(server.port(), "{}");
+  req.timeout = milliseconds(120000);  // far beyond the test's own patience
+  std::atomic<bool> cancel{false};
+  req.cancel = &cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    cancel = true;
+  });
+  Result<HttpResponse> r = MakeCurlTransport()->Send(req);
+  canceller.join();
+  // Without the cancel hook this would be a kUnavailable timeout after two minutes.
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled) << r.status().ToString();
+}
+
 TEST(SqsCurlTransportTest, BadUrlIsInvalidArgument) {
   HttpRequest req;
   req.url = "gopher://127.0.0.1/";

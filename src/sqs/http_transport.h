@@ -5,7 +5,8 @@
 //    successful Send(); interpreting it is the caller's job.
 //  - Transport failures (connection refused or reset, timeout, DNS failure, TLS handshake failure)
 //    return kUnavailable. A malformed URL or unsupported scheme returns kInvalidArgument; a TLS
-//    certificate that fails verification returns kFailedPrecondition (retrying cannot fix it). A
+//    certificate that fails verification returns kFailedPrecondition (retrying cannot fix it). An
+//    exchange abandoned through HttpRequest::cancel returns kCancelled. A
 //    response body over 64 MiB returns kInternal. Messages name the failure, never the body.
 //  - Implementations must be thread-safe: many threads may Send() concurrently.
 //  - Response header names are lower-cased; values are trimmed.
@@ -15,6 +16,7 @@
 // libcurl does, speaks HTTP/1.1, and never sends "Expect: 100-continue" or Accept-Encoding.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -32,6 +34,10 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // as sent
   std::string body;
   std::chrono::milliseconds timeout{30000};  // whole exchange, connect included
+  // When set and it turns true, the exchange is abandoned within about a second and Send()
+  // returns kCancelled (shutdown must not wait out a 20 s long poll), unless the response has
+  // begun to arrive: that one completes normally. Must outlive Send().
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpResponse {

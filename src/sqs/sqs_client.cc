@@ -89,13 +89,15 @@ Result<HttpResponse> SqsClient::Attempt(std::string_view operation, HttpRequest&
 }
 
 Result<HttpResponse> SqsClient::Call(std::string_view operation, std::string body,
-                                     std::chrono::milliseconds timeout) {
+                                     std::chrono::milliseconds timeout,
+                                     const std::atomic<bool>* cancel) {
   if (!endpoint_status_.ok()) return endpoint_status_.WithContext(operation);
   HttpRequest request;
   request.method = "POST";
   request.url = request_url_;
   request.body = std::move(body);
   request.timeout = timeout;
+  request.cancel = cancel;
 
   const int max_attempts = std::max(1, options_.max_attempts);
   std::optional<Backoff> backoff;  // seeded only when a retry is needed
@@ -104,6 +106,7 @@ Result<HttpResponse> SqsClient::Call(std::string_view operation, std::string bod
     if (response.ok() || !response.status().IsRetryable() || attempt >= max_attempts) {
       return response;
     }
+    if (cancel != nullptr && cancel->load()) return CancelledError(std::string(operation));
     if (!backoff) backoff.emplace(kBackoffBase, kBackoffCap);
     const std::chrono::milliseconds delay = backoff->Next();
     spdlog::warn("SQS {} attempt {}/{} failed: {}; retrying in {} ms", operation, attempt,
@@ -130,7 +133,7 @@ Result<ReceiveResult> SqsClient::ReceiveMessage(std::string_view queue_url,
 
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::seconds(r.wait_time_seconds) + kReceiveTimeoutMargin);
-  SQS2PG_ASSIGN_OR_RETURN(HttpResponse response, Call(kOp, std::move(*body), timeout));
+  SQS2PG_ASSIGN_OR_RETURN(HttpResponse response, Call(kOp, std::move(*body), timeout, r.cancel));
   Result<std::vector<json_codec::ReceivedMessage>> decoded =
       json_codec::DecodeReceiveMessage(response.body);
   if (!decoded.ok()) return decoded.status().WithContext(kOp);

@@ -73,8 +73,10 @@ class SqsClient {
   // operations, which differ only in how they encode).
   Result<std::vector<BatchFailure>> CallBatch(std::string_view operation, Result<std::string> body);
   // One operation with retries; returns the 2xx response or the mapped error.
+  // `cancel`: see HttpRequest::cancel; once it is true no further attempt is made.
   Result<HttpResponse> Call(std::string_view operation, std::string body,
-                            std::chrono::milliseconds timeout);
+                            std::chrono::milliseconds timeout,
+                            const std::atomic<bool>* cancel = nullptr);
   Result<HttpResponse> Attempt(std::string_view operation, HttpRequest& request);
 
   const Options options_;

@@ -4,6 +4,7 @@
 // threads. A Message's body and receipt handle are confidential: never log them.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -27,6 +28,9 @@ struct ReceiveRequest {
   int max_messages = 10;       // 1-10
   int wait_time_seconds = 20;  // 0-20 (long polling)
   std::optional<int> visibility_timeout;
+  // When set and it turns true, a long poll in progress is abandoned: ReceiveMessage returns
+  // kCancelled and makes no further attempt. Must outlive the call.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ReceiveResult {

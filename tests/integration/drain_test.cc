@@ -6,9 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "support/pg_fixture.h"
-#include "support/process.h"
-#include "support/sqs_test_env.h"
+#include "support/sqs2pg_fixture.h"
 
 namespace sqs2pg::testing {
 namespace {
@@ -45,31 +43,7 @@ std::string Field(const std::string& json, const std::string& key) {
   return json.substr(at + 1, end - at - 1);
 }
 
-class DrainTest : public PgSchemaFixture {
- protected:
-  void SetUp() override {
-    PgSchemaFixture::SetUp();
-    sqs_ = MakeTestSqsClient();
-    queue_url_ = CreateTestQueue(*sqs_, "drain");
-  }
-
-  ProcessResult Sqs2pg(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {Sqs2pgBinary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunProcess(argv, Sqs2pgTestEnv());
-  }
-
-  ProcessResult Drain(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"drain",          "--queue-url",          queue_url_,
-                                     "--database-url", database_url_,          "--table",
-                                     table_,           "--visibility-timeout", "5"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return Sqs2pg(args);
-  }
-
-  std::unique_ptr<sqs::SqsClient> sqs_;
-  std::string queue_url_;
-};
+class DrainTest : public Sqs2pgFixture {};
 
 TEST_F(DrainTest, SampleLoads99RowsAndRejectsTheOddMessage) {
   const auto sample =

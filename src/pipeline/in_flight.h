@@ -1,0 +1,42 @@
+// InFlight: the SQS receipts this process holds, from ReceiveMessage until the message is deleted
+// or handed back, each with the instant it would become visible to other consumers again.
+//
+// Why: a message held past its visibility timeout is redelivered to another consumer while we
+// still work on it. The pipeline's heartbeat asks Due() for receipts whose visibility is about
+// to lapse and extends them with ChangeMessageVisibilityBatch; at shutdown, TakeAll() yields what
+// was never committed so it can be made visible again at once instead of after the timeout.
+//
+// Contract: keyed by receipt handle (the same message received twice has two receipts). Extend()
+// of a receipt no longer held is a no-op, so a heartbeat racing with a delete cannot resurrect it.
+// Thread-safety: every method is thread-safe. Times come from the caller (testable without a
+// clock).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sqs2pg::pipeline {
+
+class InFlight {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  void Add(const std::string& receipt_handle, TimePoint visible_again_at);
+  void Remove(const std::string& receipt_handle);
+  // Receipts that become visible again before `horizon`.
+  std::vector<std::string> Due(TimePoint horizon) const;
+  void Extend(const std::string& receipt_handle, TimePoint visible_again_at);
+  // Removes and returns every receipt still held.
+  std::vector<std::string> TakeAll();
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, TimePoint> visible_again_at_;
+};
+
+}  // namespace sqs2pg::pipeline

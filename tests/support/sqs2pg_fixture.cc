@@ -1,0 +1,42 @@
+#include "support/sqs2pg_fixture.h"
+
+#include <algorithm>
+
+namespace sqs2pg::testing {
+
+void Sqs2pgFixture::SetUp() {
+  PgSchemaFixture::SetUp();
+  sqs_ = MakeTestSqsClient();
+  queue_url_ = CreateTestQueue(*sqs_, "e2e");
+}
+
+ProcessResult Sqs2pgFixture::Sqs2pg(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {Sqs2pgBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProcess(argv, Sqs2pgTestEnv());
+}
+
+std::vector<std::string> Sqs2pgFixture::ConsumeArgs(const std::string& command,
+                                                    const std::vector<std::string>& extra) const {
+  std::vector<std::string> args = {command,       "--queue-url", queue_url_, "--database-url",
+                                   database_url_, "--table",     table_};
+  if (std::find(extra.begin(), extra.end(), "--visibility-timeout") == extra.end()) {
+    args.insert(args.end(), {"--visibility-timeout", "5"});
+  }
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+ProcessResult Sqs2pgFixture::Drain(const std::vector<std::string>& extra) {
+  return Sqs2pg(ConsumeArgs("drain", extra));
+}
+
+std::string LoginEvent(int i, const std::string& device_type) {
+  const std::string n = std::to_string(i);
+  return R"({"user_id": "user-)" + n + R"(", "app_version": "2.3.0", "device_type": ")" +
+         device_type + R"(", "ip": "10.)" + std::to_string((i >> 16) & 255) + "." +
+         std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255) +
+         R"(", "locale": "RU", "device_id": "dev-)" + n + R"("})";
+}
+
+}  // namespace sqs2pg::testing
