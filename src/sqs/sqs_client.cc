@@ -58,7 +58,8 @@ SqsClient::SqsClient(Options options, std::shared_ptr<HttpTransport> transport,
   }
 }
 
-Result<HttpResponse> SqsClient::Attempt(std::string_view operation, HttpRequest& request) {
+Result<HttpResponse> SqsClient::Attempt(std::string_view operation, HttpRequest& request,
+                                        bool* transport_failed) {
   Result<Credentials> creds = credentials_->GetCredentials();
   if (!creds.ok()) {
     const std::string context =
@@ -83,7 +84,10 @@ Result<HttpResponse> SqsClient::Attempt(std::string_view operation, HttpRequest&
   for (auto& header : SignRequest(in, *creds)) request.headers.push_back(std::move(header));
 
   Result<HttpResponse> response = transport_->Send(request);
-  if (!response.ok()) return response.status().WithContext(operation);
+  if (!response.ok()) {
+    *transport_failed = true;
+    return response.status().WithContext(operation);
+  }
   if (response->status >= 200 && response->status < 300) return response;
   return StatusFromError(operation, response->status, json_codec::DecodeError(*response));
 }
@@ -101,12 +105,21 @@ Result<HttpResponse> SqsClient::Call(std::string_view operation, std::string bod
 
   const int max_attempts = std::max(1, options_.max_attempts);
   std::optional<Backoff> backoff;  // seeded only when a retry is needed
+  int retry_cost = 0;              // what the retry that led to this attempt took from the budget
   for (int attempt = 1;; ++attempt) {
-    Result<HttpResponse> response = Attempt(operation, request);
-    if (response.ok() || !response.status().IsRetryable() || attempt >= max_attempts) {
+    bool transport_failed = false;
+    Result<HttpResponse> response = Attempt(operation, request, &transport_failed);
+    if (response.ok()) {
+      retry_budget_.OnSuccess(retry_cost);
       return response;
     }
+    if (!response.status().IsRetryable() || attempt >= max_attempts) return response;
     if (cancel != nullptr && cancel->load()) return CancelledError(std::string(operation));
+    retry_cost = transport_failed ? RetryBudget::kTimeoutRetryCost : RetryBudget::kRetryCost;
+    if (!retry_budget_.TryAcquire(retry_cost)) {
+      spdlog::debug("SQS {}: retry budget exhausted; not retrying", operation);
+      return response;
+    }
     if (!backoff) backoff.emplace(kBackoffBase, kBackoffCap);
     const std::chrono::milliseconds delay = backoff->Next();
     spdlog::warn("SQS {} attempt {}/{} failed: {}; retrying in {} ms", operation, attempt,

@@ -7,8 +7,9 @@
 //    injected Clock's WallNow(), and sends through the HttpTransport.
 //  - Retries: an attempt that fails with kUnavailable (transport failure, HTTP 5xx/429,
 //    throttling) is retried up to Options::max_attempts attempts in total, sleeping through the
-//    Clock with exponential backoff and full jitter (base 100 ms, cap 5 s). Every other failure is
-//    returned at once.
+//    Clock with exponential backoff and full jitter (base 100 ms, cap 5 s), as long as the client's
+//    RetryBudget (retry_budget.h; shared by all calls) has tokens: during an outage retries stop
+//    and the error reaches the caller at once. Every other failure is returned at once.
 //  - Errors (see sqs_errors.h for the code mapping): messages read
 //    "<Operation>: <Code>: <server message>". A credentials source that is not configured
 //    (kNotFound from the provider) becomes kUnauthenticated. Arguments out of range (a batch of
@@ -37,6 +38,7 @@
 #include "base/status.h"
 #include "sqs/credentials.h"
 #include "sqs/http_transport.h"
+#include "sqs/retry_budget.h"
 #include "sqs/types.h"
 
 namespace sqs2pg::sqs {
@@ -67,6 +69,7 @@ class SqsClient {
   Result<std::string> GetQueueUrl(std::string_view name);
 
   const std::string& region() const { return options_.region; }
+  int retry_tokens() const { return retry_budget_.tokens(); }
 
  private:
   // Sends an encoded batch request and returns its Failed entries (shared by the three batch
@@ -77,12 +80,15 @@ class SqsClient {
   Result<HttpResponse> Call(std::string_view operation, std::string body,
                             std::chrono::milliseconds timeout,
                             const std::atomic<bool>* cancel = nullptr);
-  Result<HttpResponse> Attempt(std::string_view operation, HttpRequest& request);
+  // `transport_failed`: set when no HTTP answer came (timeout, reset), which costs a retry more.
+  Result<HttpResponse> Attempt(std::string_view operation, HttpRequest& request,
+                               bool* transport_failed);
 
   const Options options_;
   const std::shared_ptr<HttpTransport> transport_;
   const std::shared_ptr<CredentialsProvider> credentials_;
   Clock& clock_;
+  RetryBudget retry_budget_;
   Status endpoint_status_;   // non-OK if options_.endpoint_url does not parse
   std::string request_url_;  // "<endpoint without trailing slashes>/"
   std::string host_;         // Host header, the same value the signature covers

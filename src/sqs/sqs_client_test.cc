@@ -43,6 +43,11 @@ class FakeTransport final : public HttpTransport {
     if (script_.size() > 1) script_.pop_front();
     return r;
   }
+  void Reset() {
+    std::lock_guard<std::mutex> lock(mu_);
+    script_.clear();
+    requests.clear();
+  }
   void Push(Result<HttpResponse> r) {
     std::lock_guard<std::mutex> lock(mu_);
     script_.push_back(std::move(r));
@@ -210,6 +215,27 @@ TEST_F(SqsClientTest, GivesUpAfterMaxAttempts) {
   EXPECT_EQ(r.status().message(), "ReceiveMessage: HTTP transport: Couldn't connect to server");
   EXPECT_EQ(transport_->requests.size(), 3u);
   EXPECT_EQ(clock_.sleeps.size(), 2u);
+}
+
+TEST_F(SqsClientTest, AnOutageExhaustsTheRetryBudgetAndThenCallsFailAtOnce) {
+  transport_->Push(FakeTransport::Ok(503, ""));  // forever
+  // 500 tokens at 5 per retry: 100 retries in all, whichever calls make them.
+  int calls = 0;
+  while (client_.retry_tokens() >= RetryBudget::kRetryCost && calls < 1000) {
+    EXPECT_EQ(client_.GetQueueUrl("q").status().code(), StatusCode::kUnavailable);
+    ++calls;
+  }
+  EXPECT_EQ(calls, 50);  // two retries each
+  EXPECT_EQ(transport_->requests.size(), 150u);
+  transport_->requests.clear();
+  EXPECT_EQ(client_.GetQueueUrl("q").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(transport_->requests.size(), 1u);  // no retry storm
+
+  // Once the service answers again, successes refill the bucket and retries resume.
+  transport_->Reset();
+  transport_->Push(FakeTransport::Ok(200, R"({"QueueUrl": "u"})"));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(client_.GetQueueUrl("q").ok());
+  EXPECT_EQ(client_.retry_tokens(), 10);
 }
 
 TEST_F(SqsClientTest, BackoffIsExponentialWithFullJitterAndCap) {
