@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/error_hints.h"
 #include "pg/sink.h"
 
 namespace sqs2pg::cli {
@@ -43,12 +44,13 @@ int CheckCommand(const Settings& settings) {
                            (*attributes)["ApproximateNumberOfMessages"],
                            (*attributes)["ApproximateNumberOfMessagesNotVisible"]));
       } else {
-        report(false, "queue", attributes.status().ToString());
+        report(false, "queue", DescribeWithHint(attributes.status()));
       }
     }
     if (!settings.dlq_url.empty()) {
       auto dlq = sqs->client->GetQueueAttributes(settings.dlq_url, {"QueueArn"});
-      report(dlq.ok(), "dlq", dlq.ok() ? settings.dlq_url + " reachable" : dlq.status().ToString());
+      report(dlq.ok(), "dlq",
+             dlq.ok() ? settings.dlq_url + " reachable" : DescribeWithHint(dlq.status()));
     }
   }
 

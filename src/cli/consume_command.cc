@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/error_hints.h"
 #include "cli/signals.h"
 #include "ops/run_stats.h"
 #include "pg/ledger_pruner.h"
@@ -90,7 +91,7 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   if (pruner) pruner->Stop();
   std::fputs(stats.Summary().c_str(), stderr);
   if (!status.ok()) {
-    spdlog::error("{} failed: {}", command, status.ToString());
+    spdlog::error("{} failed: {}", command, DescribeWithHint(status));
     return 1;
   }
   return 0;
