@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the SQS emulator's npm packages (fauxqs, pinned by package-lock.json) into
+# Installs the SQS emulators' npm packages (fauxqs and local-aws-sqs, pinned by package-lock.json) into
 # scripts/emulator/node_modules, only when they are missing or the lock file has changed since:
 # the lock file's hash is kept in node_modules/.lockhash.
 set -euo pipefail
