@@ -13,6 +13,7 @@ namespace sqs2pg::cli {
 namespace {
 
 constexpr size_t kBatch = 10;
+constexpr size_t kFifoGroups = 16;
 
 Result<std::vector<std::string>> ReadBodies(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -52,6 +53,12 @@ int ProduceCommand(const Settings& settings, const ProduceOptions& options) {
     return 2;
   }
 
+  // FIFO queues need a group and a deduplication id per message: spread the messages over a few
+  // groups (so receivers can work in parallel) and make the ids unique to this run.
+  const bool fifo = sqs::IsFifoQueueUrl(settings.queue_url);
+  const std::string run_id =
+      std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+
   const auto start = std::chrono::steady_clock::now();
   std::atomic<size_t> next_batch{0};
   std::atomic<uint64_t> sent{0};
@@ -62,7 +69,12 @@ int ProduceCommand(const Settings& settings, const ProduceOptions& options) {
       if (begin >= bodies.size()) return;
       std::vector<sqs::SendEntry> entries;
       for (size_t i = begin; i < std::min(bodies.size(), begin + kBatch); ++i) {
-        entries.push_back(sqs::SendEntry{std::to_string(i - begin), bodies[i], {}});
+        sqs::SendEntry& entry =
+            entries.emplace_back(sqs::SendEntry{std::to_string(i - begin), bodies[i], {}});
+        if (fifo) {
+          entry.message_group_id = "g" + std::to_string(i % kFifoGroups);
+          entry.deduplication_id = run_id + "-" + std::to_string(i);
+        }
       }
       auto result = sqs->client->SendMessageBatch(settings.queue_url, entries);
       if (!result.ok()) {

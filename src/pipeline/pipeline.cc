@@ -295,7 +295,9 @@ void Pipeline::Impl::WriterLoop() {
     while (batch.size() < options_.max_batch_messages) {
       auto left = std::chrono::duration_cast<milliseconds>(deadline - Steady::now());
       if (left.count() <= 0) break;
-      std::optional<sqs::Message> next = inbox_.Pop(left);
+      // A lull means no more messages are on their way: commit now rather than sit on what is in
+      // hand (on a FIFO queue, messages in hand block the rest of their group).
+      std::optional<sqs::Message> next = inbox_.Pop(std::min(left, options_.batch_idle_gap));
       if (!next) break;
       batch.push_back(std::move(*next));
     }
@@ -464,10 +466,17 @@ void Pipeline::Impl::DisposeRejects(const std::vector<const sqs::Message*>& reje
     for (size_t i = start; i < end; ++i) {
       std::string reason = records[i].reason;
       if (!records[i].detail.empty()) reason += ": " + records[i].detail;
-      entries.push_back(sqs::SendEntry{
+      sqs::SendEntry& entry = entries.emplace_back(sqs::SendEntry{
           std::to_string(i - start),
           rejected[i]->body,
           {{kReasonAttribute, std::move(reason)}, {kSourceIdAttribute, rejected[i]->message_id}}});
+      if (sqs::IsFifoQueueUrl(options_.dlq_url)) {
+        // Keep the source's group (its order among rejects); a retried send is deduplicated.
+        entry.message_group_id = rejected[i]->message_group_id.empty()
+                                     ? std::string("sqs2pg-rejects")
+                                     : rejected[i]->message_group_id;
+        entry.deduplication_id = rejected[i]->message_id;
+      }
     }
     Result<std::vector<sqs::BatchFailure>> sent = sqs_.SendMessageBatch(options_.dlq_url, entries);
     std::unordered_set<std::string> failed;

@@ -55,6 +55,8 @@ struct PipelineOptions {
   int visibility_timeout_seconds = 60;
   size_t max_batch_messages = 2000;
   std::chrono::milliseconds max_batch_delay{250};
+  // A batch is also committed once no message has arrived for this long.
+  std::chrono::milliseconds batch_idle_gap{25};
   // Drain gives up after the database has been unreachable this long; run retries until stopped.
   std::chrono::seconds db_retry_timeout{60};
   std::chrono::milliseconds idle_check_interval{500};

@@ -103,7 +103,12 @@ Result<std::string> EncodeReceiveMessage(std::string_view queue_url, const Recei
   if (r.visibility_timeout) w.Key("VisibilityTimeout").Int(*r.visibility_timeout);
   // Both spellings: AttributeNames is deprecated, but some emulators read only one of the two.
   for (std::string_view key : {"MessageSystemAttributeNames", "AttributeNames"}) {
-    w.Key(key).BeginArray().String("SentTimestamp").String("ApproximateReceiveCount").EndArray();
+    w.Key(key)
+        .BeginArray()
+        .String("SentTimestamp")
+        .String("ApproximateReceiveCount")
+        .String("MessageGroupId")
+        .EndArray();
   }
   w.Key("MessageAttributeNames").BeginArray().String("All").EndArray();
   w.EndObject();
@@ -144,6 +149,8 @@ Result<std::string> EncodeSendMessageBatch(std::string_view queue_url,
     w.BeginObject();
     w.Key("Id").String(e.id);
     w.Key("MessageBody").String(e.body);
+    if (!e.message_group_id.empty()) w.Key("MessageGroupId").String(e.message_group_id);
+    if (!e.deduplication_id.empty()) w.Key("MessageDeduplicationId").String(e.deduplication_id);
     if (!e.string_attributes.empty()) {
       w.Key("MessageAttributes").BeginObject();
       for (const auto& [name, value] : e.string_attributes) {
@@ -241,6 +248,10 @@ Result<std::vector<ReceivedMessage>> DecodeReceiveMessage(std::string_view body)
       if (attributes["ApproximateReceiveCount"].get(v) == SUCCESS && GetInt64(v, &n) && n >= 0 &&
           n <= INT32_MAX) {
         rm.message.receive_count = static_cast<int>(n);
+      }
+      std::string_view group;
+      if (attributes["MessageGroupId"].get(group) == SUCCESS) {
+        rm.message.message_group_id = std::string(group);
       }
     }
     object message_attributes;

@@ -58,8 +58,9 @@ TEST(JsonCodecTest, ReceiveMessageRequest) {
   EXPECT_EQ(*EncodeReceiveMessage(kQueue, r),
             "{\"QueueUrl\":\"https://sqs.us-east-1.amazonaws.com/123456789012/q\","
             "\"MaxNumberOfMessages\":7,\"WaitTimeSeconds\":5,\"VisibilityTimeout\":60,"
-            "\"MessageSystemAttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\"],"
-            "\"AttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\"],"
+            "\"MessageSystemAttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\","
+            "\"MessageGroupId\"],"
+            "\"AttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\",\"MessageGroupId\"],"
             "\"MessageAttributeNames\":[\"All\"]}");
   r.visibility_timeout.reset();
   EXPECT_EQ(EncodeReceiveMessage(kQueue, r)->find("VisibilityTimeout"), std::string::npos);
@@ -82,6 +83,12 @@ TEST(JsonCodecTest, BatchRequests) {
             "\"reason\":{\"DataType\":\"String\",\"StringValue\":\"bad \\\"json\\\"\"},"
             "\"attempts\":{\"DataType\":\"String\",\"StringValue\":\"3\"}}},"
             "{\"Id\":\"m2\",\"MessageBody\":\"plain\"}]}");
+  SendEntry fifo{"f", "b", {}};
+  fifo.message_group_id = "g1";
+  fifo.deduplication_id = "d1";
+  EXPECT_NE(EncodeSendMessageBatch(kQueue, {fifo})
+                ->find("\"MessageGroupId\":\"g1\",\"MessageDeduplicationId\":\"d1\""),
+            std::string::npos);
   EXPECT_EQ(EncodeDeleteMessageBatch(kQueue, {}).status().code(), StatusCode::kInvalidArgument);
   std::vector<DeleteEntry> eleven(11, DeleteEntry{"i", "r"});
   EXPECT_EQ(EncodeDeleteMessageBatch(kQueue, eleven).status().code(), StatusCode::kInvalidArgument);
@@ -119,7 +126,8 @@ TEST(JsonCodecTest, DecodesMessagesWithAttributes) {
   const std::string response = R"({"Messages":[
     {"MessageId":"m-1","ReceiptHandle":"rh-1","MD5OfBody":"abc",
      "Body":"{\"a\":\"\\u00e9\\n\\\"x\\\"\"}",
-     "Attributes":{"SentTimestamp":"1700000000123","ApproximateReceiveCount":"3"},
+     "Attributes":{"SentTimestamp":"1700000000123","ApproximateReceiveCount":"3",
+                   "MessageGroupId":"g-7"},
      "MessageAttributes":{"k":{"DataType":"String","StringValue":"v"}}},
     {"MessageId":"m-2","ReceiptHandle":"rh-2","Body":"caf\u00e9 \ud83d\ude00 \u0001",
      "Attributes":{"SentTimestamp":1700000000999}}
@@ -133,6 +141,7 @@ TEST(JsonCodecTest, DecodesMessagesWithAttributes) {
   EXPECT_EQ(m1.body, "{\"a\":\"\\u00e9\\n\\\"x\\\"\"}");
   EXPECT_EQ(m1.sent_timestamp_ms, 1700000000123);
   EXPECT_EQ(m1.receive_count, 3);
+  EXPECT_EQ(m1.message_group_id, "g-7");
   EXPECT_EQ((*got)[0].md5_of_body, "abc");
   EXPECT_EQ(m1.message_attributes, (std::map<std::string, std::string>{{"k", "v"}}));
   const Message& m2 = (*got)[1].message;

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,8 +21,16 @@ struct Message {
   std::string body;
   int64_t sent_timestamp_ms = 0;  // SentTimestamp; 0 if absent
   int receive_count = 0;          // ApproximateReceiveCount; 0 if absent
+  std::string message_group_id;   // MessageGroupId of a FIFO queue's message; empty otherwise
   // String-typed message attributes (name -> StringValue); binary ones are not kept.
   std::map<std::string, std::string> message_attributes;
+};
+
+// A received message plus its MD5OfBody (lower- or upper-case hex as sent; empty if absent), which
+// the client verifies. What every codec's DecodeReceiveMessage returns.
+struct ReceivedMessage {
+  Message message;
+  std::string md5_of_body;
 };
 
 struct ReceiveRequest {
@@ -54,7 +63,13 @@ struct SendEntry {
   std::string id;
   std::string body;
   std::vector<std::pair<std::string, std::string>> string_attributes;  // name -> String value
+  // FIFO queues only (both required unless the queue deduplicates by content); empty: not sent.
+  std::string message_group_id = {};
+  std::string deduplication_id = {};
 };
+
+// FIFO queue names end in ".fifo".
+inline bool IsFifoQueueUrl(std::string_view queue_url) { return queue_url.ends_with(".fifo"); }
 
 struct VisibilityEntry {
   std::string id;

@@ -34,8 +34,10 @@ std::string CreateTestQueue(sqs::SqsClient& client, const std::string& prefix,
                             const std::map<std::string, std::string>& attributes) {
   static std::atomic<int> counter{0};
   std::random_device rd;
-  const std::string name =
-      prefix + "-" + std::to_string(rd() % 1000000) + "-" + std::to_string(counter++);
+  auto fifo = attributes.find("FifoQueue");
+  const std::string name = prefix + "-" + std::to_string(rd() % 1000000) + "-" +
+                           std::to_string(counter++) +
+                           (fifo != attributes.end() && fifo->second == "true" ? ".fifo" : "");
   Result<std::string> url = client.CreateQueue(name, attributes);
   EXPECT_TRUE(url.ok()) << url.status().ToString();
   return url.ok() ? *url : std::string();
@@ -46,7 +48,12 @@ void SendBodies(sqs::SqsClient& client, const std::string& queue_url,
   for (size_t start = 0; start < bodies.size(); start += 10) {
     std::vector<sqs::SendEntry> entries;
     for (size_t i = start; i < std::min(bodies.size(), start + 10); ++i) {
-      entries.push_back(sqs::SendEntry{std::to_string(i - start), bodies[i], {}});
+      sqs::SendEntry& entry =
+          entries.emplace_back(sqs::SendEntry{std::to_string(i - start), bodies[i], {}});
+      if (sqs::IsFifoQueueUrl(queue_url)) {
+        entry.message_group_id = "group-" + std::to_string(i % 4);
+        entry.deduplication_id = "dedup-" + std::to_string(i);
+      }
     }
     auto failed = client.SendMessageBatch(queue_url, entries);
     ASSERT_TRUE(failed.ok()) << failed.status().ToString();

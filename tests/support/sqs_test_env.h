@@ -24,10 +24,12 @@ std::string SqsTestEndpoint();
 std::unique_ptr<sqs::SqsClient> MakeTestSqsClient(
     std::shared_ptr<sqs::HttpTransport> transport = nullptr);
 
-// Returns the queue URL. `prefix` is suffixed with a unique token.
+// Returns the queue URL. `prefix` is suffixed with a unique token (and ".fifo" when `attributes`
+// hold FifoQueue=true).
 std::string CreateTestQueue(sqs::SqsClient& client, const std::string& prefix,
                             const std::map<std::string, std::string>& attributes = {});
 
+// On a FIFO queue, message i goes to group "group-<i % 4>" with deduplication id "dedup-<i>".
 void SendBodies(sqs::SqsClient& client, const std::string& queue_url,
                 const std::vector<std::string>& bodies);
 
