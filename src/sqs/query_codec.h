@@ -20,13 +20,16 @@
 //    blank body counts as an empty result (as "{}" does for JSON), as does a response element
 //    without its <...Result>. Missing optional fields take their zero values. Text is taken as
 //    sent: character references (&#xD;) and raw carriage returns survive (no end-of-line
-//    normalisation), and whitespace-only bodies are kept; identifiers, numbers and attribute values
-//    are trimmed of surrounding whitespace, message bodies and message attribute values are not.
+//    normalisation), and whitespace-only bodies are kept. Identifiers, numbers, codes, queue URLs
+//    and queue or system attribute values are trimmed of surrounding whitespace (emulators
+//    pretty-print their XML); message bodies and message attribute values are not.
 //  - Some emulators (local-aws-sqs 2.0.2, behind scripts/emulator/old-localstack.mjs) write '<' and
 //    '&' in <Body> and <StringValue> unescaped. When a ReceiveMessage response does not parse, or a
 //    <Body> contains markup, the decoder escapes such characters inside those elements (each taken
 //    to end at the first closing tag that is followed by a tag that can follow it) and parses
-//    again. The client's MD5OfBody check catches a body this guess got wrong.
+//    again. The client's MD5OfBody check catches a body this guess got wrong: with such a server a
+//    body holding literal entity text ("&amp;") cannot be told from an escaped '&' and fails it,
+//    and a body holding "</Body>" followed by such a tag makes the whole response malformed.
 //  - DecodeError never fails: it fills what it can find in an XML body
 //    (<ErrorResponse><Error><Type/><Code/><Message/></Error>; Type "Sender" sets sender_fault),
 //    in a JSON body (as json_codec::DecodeError, e.g. a LocalStack "Operation detection failed"

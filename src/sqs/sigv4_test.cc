@@ -268,8 +268,9 @@ constexpr char kBotoToken[] = "FwoGZXIvYXdzEXAMPLE//+/token==";
 constexpr char kBotoBody[] =
     "{\"QueueUrl\":\"https://sqs.eu-west-1.amazonaws.com/123456789012/login-events\","
     "\"MaxNumberOfMessages\":10,\"WaitTimeSeconds\":20,"
-    "\"MessageSystemAttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\"],"
-    "\"AttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\"],"
+    "\"MessageSystemAttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\","
+    "\"MessageGroupId\"],"
+    "\"AttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\",\"MessageGroupId\"],"
     "\"MessageAttributeNames\":[\"All\"]}";
 
 std::string SignLikeSqsClient(const std::string& url, const std::string& token) {
@@ -299,19 +300,19 @@ TEST(SigV4Test, MatchesBotocoreForAnSqsJsonReceiveMessage) {
   EXPECT_EQ(SignLikeSqsClient("https://sqs.eu-west-1.amazonaws.com/", ""),
             prefix +
                 "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
-                "Signature=1ac4e07a1c5c6b1a48cacc2fefedf6bc430f2d95dfb2582136b48bc1199fb57f");
+                "Signature=26dd00d3a2b808e0eb7c01d8e45e43b731c13a5220120b00ff2dcb3682487c23");
   EXPECT_EQ(SignLikeSqsClient("http://127.0.0.1:4566/", ""),
             prefix +
                 "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
-                "Signature=e08f497f6da5f1da02b9c87aeac0c63985acc5c496fbb760d2e1a49fc0745c9a");
+                "Signature=53549a62c2fe405b5a436075147a02382eb31e01546ea6e7ceb0d85f0d8d9877");
   EXPECT_EQ(SignLikeSqsClient("https://sqs.eu-west-1.amazonaws.com/", kBotoToken),
             prefix +
                 "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, "
-                "Signature=0a7c65fd4295878922aa47d7a2807da7c140b0c80bcaafc20d2f1dbf2befc926");
+                "Signature=5beb71350b6a93d632cdc2fcfc2bd2bc68b633e8f4c91f5fd3e93ed45c396205");
   EXPECT_EQ(SignLikeSqsClient("http://127.0.0.1:4566/", kBotoToken),
             prefix +
                 "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, "
-                "Signature=dc51fdd360fb638e88a5355e5d39af0df8cfdc467ad12b22254a1524b1c90249");
+                "Signature=9fbe4b65648585782348ea032c3fecfe6ada6d314605360ebf19ff7fbf24835c");
 }
 
 TEST(SigV4Test, ReplacesStaleDateTokenAndAuthorizationAndSkipsUnsignableHeaders) {
