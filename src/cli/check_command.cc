@@ -43,6 +43,7 @@ int CheckCommand(const Settings& settings) {
                fmt::format("{} reachable: ~{} visible, ~{} in flight", settings.queue_url,
                            (*attributes)["ApproximateNumberOfMessages"],
                            (*attributes)["ApproximateNumberOfMessagesNotVisible"]));
+        report(true, "protocol", std::string(sqs->client->protocol()));
       } else {
         report(false, "queue", DescribeWithHint(attributes.status()));
       }

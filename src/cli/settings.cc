@@ -79,6 +79,12 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
                  "one day, the longest a redelivered copy can still arrive")
       ->envname("SQS2PG_LEDGER_KEEP")
       ->check(CLI::Range(0, 86400 * 365));
+  app.add_option("--sqs-protocol", s.sqs_protocol,
+                 "SQS wire protocol: auto (JSON, switching to Query for servers such as "
+                 "LocalStack before 3.0 that speak only Query), json or query")
+      ->envname("SQS2PG_SQS_PROTOCOL")
+      ->check(CLI::IsMember({"auto", "json", "query"}))
+      ->capture_default_str();
   app.add_option("--max-attempts", s.max_attempts, "Attempts per SQS request on transient errors")
       ->envname("AWS_MAX_ATTEMPTS")
       ->check(CLI::Range(1, 20))
@@ -133,6 +139,9 @@ Result<SqsSetup> MakeSqsClient(const Settings& settings) {
   options.endpoint_url = endpoint.url;
   options.region = endpoint.region;
   options.max_attempts = settings.max_attempts;
+  options.protocol = settings.sqs_protocol == "json"    ? sqs::SqsClient::Options::Protocol::kJson
+                     : settings.sqs_protocol == "query" ? sqs::SqsClient::Options::Protocol::kQuery
+                                                        : sqs::SqsClient::Options::Protocol::kAuto;
   setup.client = std::make_unique<sqs::SqsClient>(
       options, sqs::MakeCurlTransport(transport_options), std::move(credentials));
   return setup;

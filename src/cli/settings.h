@@ -35,6 +35,7 @@ struct Settings {
   int wait_time = -1;  // -1: 20 s for run, 2 s for drain (so an empty queue is noticed quickly)
   int db_retry_timeout = 60;
   int max_attempts = 3;
+  std::string sqs_protocol = "auto";  // auto, json or query
   int shutdown_timeout = 20;
   int ledger_prune_interval = 3600;  // 0: never prune
   int ledger_keep = 0;               // 0: the queue's retention period plus one day

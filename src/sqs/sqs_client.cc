@@ -46,7 +46,9 @@ SqsClient::SqsClient(Options options, std::shared_ptr<HttpTransport> transport,
     : options_(std::move(options)),
       transport_(std::move(transport)),
       credentials_(std::move(credentials)),
-      clock_(clock) {
+      clock_(clock),
+      use_query_(options_.protocol == Options::Protocol::kQuery),
+      protocol_settled_(options_.protocol != Options::Protocol::kAuto) {
   std::string_view endpoint = options_.endpoint_url;
   while (endpoint.ends_with('/')) endpoint.remove_suffix(1);
   request_url_ = std::string(endpoint) + "/";
@@ -58,8 +60,8 @@ SqsClient::SqsClient(Options options, std::shared_ptr<HttpTransport> transport,
   }
 }
 
-Result<HttpResponse> SqsClient::Attempt(std::string_view operation, HttpRequest& request,
-                                        bool* transport_failed) {
+Result<HttpResponse> SqsClient::Attempt(std::string_view operation, const WireCodec& codec,
+                                        HttpRequest& request) {
   Result<Credentials> creds = credentials_->GetCredentials();
   if (!creds.ok()) {
     const std::string context =
@@ -70,9 +72,10 @@ Result<HttpResponse> SqsClient::Attempt(std::string_view operation, HttpRequest&
     return creds.status().WithContext(context);
   }
 
-  request.headers = {{"Host", host_},
-                     {"Content-Type", std::string(json_codec::kContentType)},
-                     {"X-Amz-Target", json_codec::Target(operation)}};
+  request.headers = {{"Host", host_}, {"Content-Type", std::string(codec.content_type)}};
+  if (codec.sends_target_header) {
+    request.headers.emplace_back("X-Amz-Target", json_codec::Target(operation));
+  }
   SigningInput in;
   in.method = request.method;
   in.url = request.url;
@@ -84,46 +87,74 @@ Result<HttpResponse> SqsClient::Attempt(std::string_view operation, HttpRequest&
   for (auto& header : SignRequest(in, *creds)) request.headers.push_back(std::move(header));
 
   Result<HttpResponse> response = transport_->Send(request);
-  if (!response.ok()) {
-    *transport_failed = true;
-    return response.status().WithContext(operation);
-  }
-  if (response->status >= 200 && response->status < 300) return response;
-  return StatusFromError(operation, response->status, json_codec::DecodeError(*response));
+  if (!response.ok()) return response.status().WithContext(operation);
+  return response;
 }
 
-Result<HttpResponse> SqsClient::Call(std::string_view operation, std::string body,
-                                     std::chrono::milliseconds timeout,
-                                     const std::atomic<bool>* cancel) {
+bool SqsClient::SwitchedToQuery(std::string_view operation, const HttpResponse& response) {
+  if (options_.protocol != Options::Protocol::kAuto || protocol_settled_.load() ||
+      !LooksLikeQueryOnlyServer(response)) {
+    return false;
+  }
+  if (!use_query_.exchange(true)) {
+    spdlog::warn(
+        "SQS endpoint {} does not speak the AWS JSON protocol (HTTP {} to {}); using the Query "
+        "protocol from now on",
+        options_.endpoint_url, response.status, operation);
+  }
+  protocol_settled_ = true;
+  return true;
+}
+
+Result<SqsClient::Exchange> SqsClient::Call(std::string_view operation, const Encoder& encode,
+                                            std::chrono::milliseconds timeout,
+                                            const std::atomic<bool>* cancel) {
   if (!endpoint_status_.ok()) return endpoint_status_.WithContext(operation);
   HttpRequest request;
   request.method = "POST";
   request.url = request_url_;
-  request.body = std::move(body);
   request.timeout = timeout;
   request.cancel = cancel;
 
   const int max_attempts = std::max(1, options_.max_attempts);
   std::optional<Backoff> backoff;  // seeded only when a retry is needed
   int retry_cost = 0;              // what the retry that led to this attempt took from the budget
+  bool switched = false;
   for (int attempt = 1;; ++attempt) {
-    bool transport_failed = false;
-    Result<HttpResponse> response = Attempt(operation, request, &transport_failed);
+    const WireCodec& wire = codec();
+    Result<std::string> body = encode(wire);
+    if (!body.ok()) return body.status().WithContext(operation);
+    request.body = std::move(body).value();
+
+    Result<HttpResponse> response = Attempt(operation, wire, request);
+    const bool transport_failed = !response.ok();
+    Status failure;
     if (response.ok()) {
-      retry_budget_.OnSuccess(retry_cost);
-      return response;
+      if (response->status >= 200 && response->status < 300) {
+        if (!use_query_.load()) protocol_settled_ = true;
+        retry_budget_.OnSuccess(retry_cost);
+        return Exchange{std::move(response).value(), &wire};
+      }
+      if (&wire == &kJsonCodec && !switched && SwitchedToQuery(operation, *response)) {
+        switched = true;
+        --attempt;  // the same call again, in the protocol the server speaks
+        continue;
+      }
+      failure = StatusFromError(operation, response->status, wire.decode_error(*response));
+    } else {
+      failure = response.status();
     }
-    if (!response.status().IsRetryable() || attempt >= max_attempts) return response;
+    if (!failure.IsRetryable() || attempt >= max_attempts) return failure;
     if (cancel != nullptr && cancel->load()) return CancelledError(std::string(operation));
     retry_cost = transport_failed ? RetryBudget::kTimeoutRetryCost : RetryBudget::kRetryCost;
     if (!retry_budget_.TryAcquire(retry_cost)) {
       spdlog::debug("SQS {}: retry budget exhausted; not retrying", operation);
-      return response;
+      return failure;
     }
     if (!backoff) backoff.emplace(kBackoffBase, kBackoffCap);
     const std::chrono::milliseconds delay = backoff->Next();
     spdlog::warn("SQS {} attempt {}/{} failed: {}; retrying in {} ms", operation, attempt,
-                 max_attempts, response.status().ToString(), delay.count());
+                 max_attempts, failure.ToString(), delay.count());
     clock_.SleepFor(delay);
   }
 }
@@ -141,19 +172,20 @@ Result<ReceiveResult> SqsClient::ReceiveMessage(std::string_view queue_url,
       (*r.visibility_timeout < 0 || *r.visibility_timeout > kMaxVisibilityTimeout)) {
     return InvalidArgumentError("ReceiveMessage: VisibilityTimeout must be 0-43200");
   }
-  Result<std::string> body = json_codec::EncodeReceiveMessage(queue_url, r);
-  if (!body.ok()) return body.status().WithContext(kOp);
-
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::seconds(r.wait_time_seconds) + kReceiveTimeoutMargin);
-  SQS2PG_ASSIGN_OR_RETURN(HttpResponse response, Call(kOp, std::move(*body), timeout, r.cancel));
-  Result<std::vector<json_codec::ReceivedMessage>> decoded =
-      json_codec::DecodeReceiveMessage(response.body);
+  SQS2PG_ASSIGN_OR_RETURN(
+      Exchange exchange,
+      Call(
+          kOp, [&](const WireCodec& c) { return c.encode_receive(queue_url, r); }, timeout,
+          r.cancel));
+  Result<std::vector<ReceivedMessage>> decoded =
+      exchange.codec->decode_receive(exchange.response.body);
   if (!decoded.ok()) return decoded.status().WithContext(kOp);
 
   ReceiveResult result;
   result.messages.reserve(decoded->size());
-  for (json_codec::ReceivedMessage& m : *decoded) {
+  for (ReceivedMessage& m : *decoded) {
     // Some emulators omit MD5OfBody; only a digest that is present and wrong proves corruption.
     if (!m.md5_of_body.empty() && !EqualsIgnoreCase(Md5Hex(m.message.body), m.md5_of_body)) {
       ++result.md5_mismatches;
@@ -167,10 +199,10 @@ Result<ReceiveResult> SqsClient::ReceiveMessage(std::string_view queue_url,
 }
 
 Result<std::vector<BatchFailure>> SqsClient::CallBatch(std::string_view operation,
-                                                       Result<std::string> body) {
-  if (!body.ok()) return body.status().WithContext(operation);
-  SQS2PG_ASSIGN_OR_RETURN(HttpResponse response, Call(operation, std::move(*body), kCallTimeout));
-  Result<std::vector<BatchFailure>> failures = json_codec::DecodeBatchResult(response.body);
+                                                       const Encoder& encode) {
+  SQS2PG_ASSIGN_OR_RETURN(Exchange exchange, Call(operation, encode, kCallTimeout));
+  Result<std::vector<BatchFailure>> failures =
+      exchange.codec->decode_batch_result(exchange.response.body);
   if (!failures.ok()) return failures.status().WithContext(operation);
   return failures;
 }
@@ -180,7 +212,8 @@ Result<std::vector<BatchFailure>> SqsClient::DeleteMessageBatch(
   constexpr std::string_view kOp = "DeleteMessageBatch";
   if (entries.empty()) return std::vector<BatchFailure>{};
   SQS2PG_RETURN_IF_ERROR(CheckBatch(kOp, entries.size()));
-  return CallBatch(kOp, json_codec::EncodeDeleteMessageBatch(queue_url, entries));
+  return CallBatch(kOp,
+                   [&](const WireCodec& c) { return c.encode_delete_batch(queue_url, entries); });
 }
 
 Result<std::vector<BatchFailure>> SqsClient::SendMessageBatch(
@@ -188,7 +221,8 @@ Result<std::vector<BatchFailure>> SqsClient::SendMessageBatch(
   constexpr std::string_view kOp = "SendMessageBatch";
   if (entries.empty()) return std::vector<BatchFailure>{};
   SQS2PG_RETURN_IF_ERROR(CheckBatch(kOp, entries.size()));
-  return CallBatch(kOp, json_codec::EncodeSendMessageBatch(queue_url, entries));
+  return CallBatch(kOp,
+                   [&](const WireCodec& c) { return c.encode_send_batch(queue_url, entries); });
 }
 
 Result<std::vector<BatchFailure>> SqsClient::ChangeMessageVisibilityBatch(
@@ -196,17 +230,20 @@ Result<std::vector<BatchFailure>> SqsClient::ChangeMessageVisibilityBatch(
   constexpr std::string_view kOp = "ChangeMessageVisibilityBatch";
   if (entries.empty()) return std::vector<BatchFailure>{};
   SQS2PG_RETURN_IF_ERROR(CheckBatch(kOp, entries.size()));
-  return CallBatch(kOp, json_codec::EncodeChangeMessageVisibilityBatch(queue_url, entries));
+  return CallBatch(
+      kOp, [&](const WireCodec& c) { return c.encode_visibility_batch(queue_url, entries); });
 }
 
 Result<std::map<std::string, std::string>> SqsClient::GetQueueAttributes(
     std::string_view queue_url, const std::vector<std::string>& names) {
   constexpr std::string_view kOp = "GetQueueAttributes";
-  Result<std::string> body = json_codec::EncodeGetQueueAttributes(queue_url, names);
-  if (!body.ok()) return body.status().WithContext(kOp);
-  SQS2PG_ASSIGN_OR_RETURN(HttpResponse response, Call(kOp, std::move(*body), kCallTimeout));
+  SQS2PG_ASSIGN_OR_RETURN(
+      Exchange exchange,
+      Call(
+          kOp, [&](const WireCodec& c) { return c.encode_get_queue_attributes(queue_url, names); },
+          kCallTimeout));
   Result<std::map<std::string, std::string>> attributes =
-      json_codec::DecodeGetQueueAttributes(response.body);
+      exchange.codec->decode_queue_attributes(exchange.response.body);
   if (!attributes.ok()) return attributes.status().WithContext(kOp);
   return attributes;
 }
@@ -214,20 +251,23 @@ Result<std::map<std::string, std::string>> SqsClient::GetQueueAttributes(
 Result<std::string> SqsClient::CreateQueue(std::string_view name,
                                            const std::map<std::string, std::string>& attributes) {
   constexpr std::string_view kOp = "CreateQueue";
-  Result<std::string> body = json_codec::EncodeCreateQueue(name, attributes);
-  if (!body.ok()) return body.status().WithContext(kOp);
-  SQS2PG_ASSIGN_OR_RETURN(HttpResponse response, Call(kOp, std::move(*body), kCallTimeout));
-  Result<std::string> url = json_codec::DecodeQueueUrl(response.body);
+  SQS2PG_ASSIGN_OR_RETURN(
+      Exchange exchange,
+      Call(
+          kOp, [&](const WireCodec& c) { return c.encode_create_queue(name, attributes); },
+          kCallTimeout));
+  Result<std::string> url = exchange.codec->decode_queue_url(exchange.response.body);
   if (!url.ok()) return url.status().WithContext(kOp);
   return url;
 }
 
 Result<std::string> SqsClient::GetQueueUrl(std::string_view name) {
   constexpr std::string_view kOp = "GetQueueUrl";
-  Result<std::string> body = json_codec::EncodeGetQueueUrl(name);
-  if (!body.ok()) return body.status().WithContext(kOp);
-  SQS2PG_ASSIGN_OR_RETURN(HttpResponse response, Call(kOp, std::move(*body), kCallTimeout));
-  Result<std::string> url = json_codec::DecodeQueueUrl(response.body);
+  SQS2PG_ASSIGN_OR_RETURN(
+      Exchange exchange,
+      Call(
+          kOp, [&](const WireCodec& c) { return c.encode_get_queue_url(name); }, kCallTimeout));
+  Result<std::string> url = exchange.codec->decode_queue_url(exchange.response.body);
   if (!url.ok()) return url.status().WithContext(kOp);
   return url;
 }

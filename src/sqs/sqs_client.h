@@ -1,8 +1,14 @@
-// SqsClient: the Amazon SQS operations sqs2pg needs, over AWS JSON 1.0 with SigV4.
+// SqsClient: the Amazon SQS operations sqs2pg needs, over AWS JSON 1.0 or the legacy Query
+// protocol, with SigV4.
 //
 // Contract:
 //  - Every call is `POST /` to Options::endpoint_url (never to the queue URL's host: emulators
 //    hand out queue URLs that may not resolve); the queue URL travels as a body field.
+//  - Protocol: Options::protocol. kAuto starts with JSON and, the first time an answer shows the
+//    server speaks only Query (wire_codec.h: LooksLikeQueryOnlyServer, e.g. LocalStack 2.x), logs
+//    it once and uses Query for that call (again at once, not counted as a retry) and for the rest
+//    of the client's life. Once a JSON call has succeeded the choice is settled and never
+//    revisited.
 //  - Each attempt fetches credentials from the provider (providers cache), signs with SigV4 at the
 //    injected Clock's WallNow(), and sends through the HttpTransport.
 //  - Retries: an attempt that fails with kUnavailable (transport failure, HTTP 5xx/429,
@@ -27,7 +33,9 @@
 //    ownership of transport and credentials; the Clock must outlive the client.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,6 +48,7 @@
 #include "sqs/http_transport.h"
 #include "sqs/retry_budget.h"
 #include "sqs/types.h"
+#include "sqs/wire_codec.h"
 
 namespace sqs2pg::sqs {
 
@@ -49,6 +58,8 @@ class SqsClient {
     std::string endpoint_url;  // e.g. https://sqs.eu-west-1.amazonaws.com (see endpoint.h)
     std::string region;        // signing region
     int max_attempts = 3;      // total attempts for transient failures (>= 1)
+    enum class Protocol { kAuto, kJson, kQuery };
+    Protocol protocol = Protocol::kAuto;
   };
 
   SqsClient(Options options, std::shared_ptr<HttpTransport> transport,
@@ -70,28 +81,42 @@ class SqsClient {
 
   const std::string& region() const { return options_.region; }
   int retry_tokens() const { return retry_budget_.tokens(); }
+  // "json" or "query": the protocol the next call will use.
+  std::string_view protocol() const { return codec().name; }
 
  private:
-  // Sends an encoded batch request and returns its Failed entries (shared by the three batch
-  // operations, which differ only in how they encode).
-  Result<std::vector<BatchFailure>> CallBatch(std::string_view operation, Result<std::string> body);
+  // Builds the request body in the protocol of the codec given (it may change between attempts).
+  using Encoder = std::function<Result<std::string>(const WireCodec&)>;
+  struct Exchange {
+    HttpResponse response;   // 2xx
+    const WireCodec* codec;  // the protocol it was spoken in, to decode it
+  };
+
+  const WireCodec& codec() const { return use_query_.load() ? kQueryCodec : kJsonCodec; }
+  // Sends a batch request and returns its Failed entries (shared by the three batch operations,
+  // which differ only in how they encode).
+  Result<std::vector<BatchFailure>> CallBatch(std::string_view operation, const Encoder& encode);
   // One operation with retries; returns the 2xx response or the mapped error.
   // `cancel`: see HttpRequest::cancel; once it is true no further attempt is made.
-  Result<HttpResponse> Call(std::string_view operation, std::string body,
-                            std::chrono::milliseconds timeout,
-                            const std::atomic<bool>* cancel = nullptr);
-  // `transport_failed`: set when no HTTP answer came (timeout, reset), which costs a retry more.
-  Result<HttpResponse> Attempt(std::string_view operation, HttpRequest& request,
-                               bool* transport_failed);
+  Result<Exchange> Call(std::string_view operation, const Encoder& encode,
+                        std::chrono::milliseconds timeout,
+                        const std::atomic<bool>* cancel = nullptr);
+  // One signed exchange: any HTTP answer, or the transport's (or credentials') failure.
+  Result<HttpResponse> Attempt(std::string_view operation, const WireCodec& codec,
+                               HttpRequest& request);
+  // In auto mode: switches to Query if `response` (to a JSON request) shows it is needed.
+  bool SwitchedToQuery(std::string_view operation, const HttpResponse& response);
 
   const Options options_;
   const std::shared_ptr<HttpTransport> transport_;
   const std::shared_ptr<CredentialsProvider> credentials_;
   Clock& clock_;
   RetryBudget retry_budget_;
-  Status endpoint_status_;   // non-OK if options_.endpoint_url does not parse
-  std::string request_url_;  // "<endpoint without trailing slashes>/"
-  std::string host_;         // Host header, the same value the signature covers
+  std::atomic<bool> use_query_{false};
+  std::atomic<bool> protocol_settled_{false};  // no more switching
+  Status endpoint_status_;                     // non-OK if options_.endpoint_url does not parse
+  std::string request_url_;                    // "<endpoint without trailing slashes>/"
+  std::string host_;                           // Host header, the same value the signature covers
 };
 
 }  // namespace sqs2pg::sqs

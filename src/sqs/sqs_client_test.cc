@@ -444,5 +444,102 @@ TEST_F(SqsClientTest, ConcurrentCallsAreSafe) {
   EXPECT_EQ(transport_->requests.size(), 400u);
 }
 
+// What LocalStack 2.x answers an AWS JSON request: it speaks only the Query protocol.
+HttpResponse OldLocalStackRefusal() {
+  return FakeTransport::Ok(
+      500,
+      "<?xml version='1.0' encoding='utf-8'?>\n<ErrorResponse><Error><Code>InternalError</Code>"
+      "<Message>exception while calling sqs with unknown operation: Operation detection failed. "
+      "Missing Action in request for query-protocol service ServiceModel(sqs)</Message></Error>"
+      "</ErrorResponse>");
+}
+
+constexpr char kQueryReceiveResponse[] =
+    "<ReceiveMessageResponse><ReceiveMessageResult><Message><MessageId>m1</MessageId>"
+    "<ReceiptHandle>rh-m1</ReceiptHandle><MD5OfBody>5d41402abc4b2a76b9719d911017c592</MD5OfBody>"
+    "<Body>hello</Body></Message></ReceiveMessageResult></ReceiveMessageResponse>";
+
+TEST_F(SqsClientTest, AutoSwitchesToQueryForAQueryOnlyServerWithoutARetry) {
+  EXPECT_EQ(client_.protocol(), "json");
+  transport_->Push(OldLocalStackRefusal());
+  transport_->Push(FakeTransport::Ok(200, kQueryReceiveResponse));
+  Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->messages.size(), 1u);
+  EXPECT_EQ(r->messages[0].body, "hello");
+  EXPECT_EQ(client_.protocol(), "query");
+  EXPECT_TRUE(clock_.sleeps.empty());  // the same call again at once, not a backoff
+  EXPECT_EQ(client_.retry_tokens(), RetryBudget::kDefaultCapacity);
+
+  ASSERT_EQ(transport_->requests.size(), 2u);
+  const HttpRequest& query = transport_->requests[1];
+  EXPECT_TRUE(Header(query, "content-type").starts_with("application/x-www-form-urlencoded"));
+  EXPECT_EQ(Header(query, "x-amz-target"), "<absent>");
+  EXPECT_TRUE(query.body.starts_with("Action=ReceiveMessage")) << query.body;
+  EXPECT_TRUE(Header(query, "authorization").find("SignedHeaders=content-type;host;x-amz-date, ") !=
+              std::string::npos);
+
+  // Every later call speaks Query from the start.
+  transport_->Reset();
+  transport_->Push(FakeTransport::Ok(
+      200,
+      "<DeleteMessageBatchResponse><DeleteMessageBatchResult><DeleteMessageBatchResultEntry>"
+      "<Id>0</Id></DeleteMessageBatchResultEntry></DeleteMessageBatchResult>"
+      "</DeleteMessageBatchResponse>"));
+  Result<std::vector<BatchFailure>> d = client_.DeleteMessageBatch(kQueue, {{"0", "rh-m1"}});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_TRUE(d->empty());
+  ASSERT_EQ(transport_->requests.size(), 1u);
+  EXPECT_TRUE(transport_->requests[0].body.starts_with("Action=DeleteMessageBatch"));
+}
+
+TEST_F(SqsClientTest, OnceJsonHasWorkedAQueryLikeErrorIsAnOrdinaryFailure) {
+  transport_->Push(FakeTransport::Ok(200, "{}"));
+  ASSERT_TRUE(client_.ReceiveMessage(kQueue, ReceiveRequest{}).ok());
+  transport_->Reset();
+  transport_->Push(OldLocalStackRefusal());
+  Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(client_.protocol(), "json");
+  EXPECT_EQ(transport_->requests.size(), 3u);  // three attempts, all JSON
+  for (const HttpRequest& req : transport_->requests) {
+    EXPECT_EQ(Header(req, "x-amz-target"), "AmazonSQS.ReceiveMessage");
+  }
+}
+
+TEST_F(SqsClientTest, ExplicitProtocolsNeverSwitch) {
+  auto transport = std::make_shared<FakeTransport>();
+  transport->Push(OldLocalStackRefusal());
+  SqsClient::Options json_only{kEndpoint, "us-east-1", 1};
+  json_only.protocol = SqsClient::Options::Protocol::kJson;
+  SqsClient json_client(json_only, transport, credentials_, clock_);
+  EXPECT_FALSE(json_client.ReceiveMessage(kQueue, ReceiveRequest{}).ok());
+  EXPECT_EQ(json_client.protocol(), "json");
+  EXPECT_EQ(transport->requests.size(), 1u);
+
+  transport->Reset();
+  transport->Push(FakeTransport::Ok(200, kQueryReceiveResponse));
+  SqsClient::Options query_only{kEndpoint, "us-east-1", 1};
+  query_only.protocol = SqsClient::Options::Protocol::kQuery;
+  SqsClient query_client(query_only, transport, credentials_, clock_);
+  EXPECT_EQ(query_client.protocol(), "query");
+  ASSERT_TRUE(query_client.ReceiveMessage(kQueue, ReceiveRequest{}).ok());
+  ASSERT_EQ(transport->requests.size(), 1u);
+  EXPECT_TRUE(transport->requests[0].body.starts_with("Action=ReceiveMessage"));
+}
+
+TEST(LooksLikeQueryOnlyServerTest, OnlyQueryOnlyAnswersCount) {
+  EXPECT_TRUE(LooksLikeQueryOnlyServer(OldLocalStackRefusal()));
+  EXPECT_TRUE(LooksLikeQueryOnlyServer(FakeTransport::Ok(
+      500,
+      R"({"__type":"InternalError","message":"Operation detection failed. Missing Action"})")));
+  EXPECT_TRUE(LooksLikeQueryOnlyServer(FakeTransport::Error(400, "InvalidAction", "no")));
+  EXPECT_FALSE(LooksLikeQueryOnlyServer(FakeTransport::Ok(503, "")));
+  EXPECT_FALSE(LooksLikeQueryOnlyServer(
+      FakeTransport::Ok(502, "<html><body>502 Bad Gateway</body></html>")));
+  EXPECT_FALSE(LooksLikeQueryOnlyServer(FakeTransport::Error(400, "QueueDoesNotExist", "gone")));
+  EXPECT_FALSE(LooksLikeQueryOnlyServer(FakeTransport::Error(500, "InternalError", "oops")));
+}
+
 }  // namespace
 }  // namespace sqs2pg::sqs
