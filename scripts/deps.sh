@@ -10,6 +10,9 @@ packages=(
   libspdlog-dev libfmt-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib
   curl ca-certificates openssl clang-format python3
+  # `make fuzz`: clang (clang-14) and compiler-rt (libclang-rt-14-dev: libFuzzer and the ASan and
+  # UBSan runtimes), which clang-14 does not depend on (libclang-common-14-dev only recommends it).
+  clang libclang-rt-dev
 )
 # NodeSource's nodejs bundles npm (and conflicts with Debian's npm package), so only ask for
 # Debian's npm when the command is really missing.
