@@ -21,6 +21,14 @@ std::vector<std::string> InFlight::Due(TimePoint horizon) const {
   return due;
 }
 
+bool InFlight::AnyDue(TimePoint horizon) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [handle, at] : visible_again_at_) {
+    if (at < horizon) return true;
+  }
+  return false;
+}
+
 void InFlight::Extend(const std::string& receipt_handle, TimePoint visible_again_at) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = visible_again_at_.find(receipt_handle);

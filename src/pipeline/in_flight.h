@@ -29,6 +29,8 @@ class InFlight {
   void Remove(const std::string& receipt_handle);
   // Receipts that become visible again before `horizon`.
   std::vector<std::string> Due(TimePoint horizon) const;
+  // Whether any receipt becomes visible again before `horizon` (Due() without the copies).
+  bool AnyDue(TimePoint horizon) const;
   void Extend(const std::string& receipt_handle, TimePoint visible_again_at);
   // Removes and returns every receipt still held.
   std::vector<std::string> TakeAll();

@@ -16,6 +16,9 @@ TEST(InFlightTest, DueListsOnlyReceiptsLapsingBeforeTheHorizon) {
   held.Add("b", t0 + seconds(30));
   EXPECT_EQ(held.Due(t0 + seconds(20)), std::vector<std::string>{"a"});
   EXPECT_TRUE(held.Due(t0 + seconds(10)).empty());  // strictly before
+  EXPECT_TRUE(held.AnyDue(t0 + seconds(20)));
+  EXPECT_FALSE(held.AnyDue(t0 + seconds(10)));
+  EXPECT_FALSE(InFlight().AnyDue(t0 + seconds(100)));
 }
 
 TEST(InFlightTest, ExtendMovesTheDeadlineButNeverResurrects) {

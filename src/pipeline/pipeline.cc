@@ -21,10 +21,27 @@ using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 
 constexpr size_t kSqsBatchLimit = 10;  // entries per SQS batch call
+// ChangeMessageVisibilityBatch calls in flight at once (heartbeat and hand-back): extending
+// thousands of receipts one call after another would take longer than the timeout they extend.
+constexpr size_t kParallelVisibilityCalls = 8;
+// Past the shutdown deadline, the hand-back of what was not committed gets this long.
+constexpr std::chrono::seconds kReleaseGrace(5);
 constexpr char kReasonAttribute[] = "sqs2pg_reject_reason";
 constexpr char kSourceIdAttribute[] = "sqs2pg_source_message_id";
 
 int64_t NowNanos() { return Steady::now().time_since_epoch().count(); }
+
+// Runs fn(0) .. fn(n - 1) on up to `threads` threads, the caller's included.
+void ParallelFor(size_t n, size_t threads, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  const auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) fn(i);
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::min(n, threads); ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
 
 // Rows of one batch and the messages they came from, index for index.
 struct RowBatch {
@@ -54,6 +71,9 @@ class Pipeline::Impl {
         transformer_(std::move(transformer)),
         stats_(stats),
         external_stop_(stop),
+        max_held_(options_.max_held_messages > 0
+                      ? options_.max_held_messages
+                      : std::max<size_t>(options_.max_batch_messages * 2, kSqsBatchLimit)),
         inbox_(std::max<size_t>(options_.max_batch_messages * 2, kSqsBatchLimit)),
         deletes_(1024) {}
 
@@ -61,6 +81,8 @@ class Pipeline::Impl {
 
  private:
   void ReceiverLoop();
+  // Backpressure for receivers: whether to poll no more for now (see PipelineOptions).
+  bool MustHoldOff() const;
   void WriterLoop();
   void DeleterLoop();
   void HeartbeatLoop();
@@ -71,9 +93,12 @@ class Pipeline::Impl {
   void DisposeRejects(const std::vector<const sqs::Message*>& rejected,
                       const std::vector<pg::RejectRecord>& records);
   void EnqueueDeletes(const std::vector<const sqs::Message*>& messages);
-  // Sets the visibility of `handles`, 10 per call; returns the handles SQS accepted and removes
-  // the ones it refused (no longer valid receipts) from in_flight_.
-  std::vector<std::string> ChangeVisibility(const std::vector<std::string>& handles, int seconds);
+  // Sets the visibility of `handles`, 10 per call, several calls at once; returns the handles SQS
+  // accepted and removes the ones it refused (no longer valid receipts) from in_flight_. No call
+  // starts after `give_up_at`.
+  std::vector<std::string> ChangeVisibility(
+      const std::vector<std::string>& handles, int seconds,
+      Steady::time_point give_up_at = Steady::time_point::max());
   void ReleaseUnfinished();
   // The long-poll wait, capped by the shutdown timeout (at least 1 s) so that a stop never waits
   // longer than that for polls in progress.
@@ -82,6 +107,10 @@ class Pipeline::Impl {
   Result<bool> QueueDrained();
   void Fail(Status status);
   bool Stopping() const { return stop_receiving_.load() || external_stop_.load(); }
+  bool Failed() {
+    std::lock_guard<std::mutex> lock(fail_mu_);
+    return !failure_.ok();
+  }
   bool PastShutdownDeadline() const { return NowNanos() > shutdown_deadline_ns_.load(); }
 
   const PipelineOptions options_;
@@ -90,6 +119,7 @@ class Pipeline::Impl {
   transform::EventTransformer transformer_;
   ops::RunStats& stats_;
   const std::atomic<bool>& external_stop_;
+  const size_t max_held_;
 
   BoundedQueue<sqs::Message> inbox_;
   BoundedQueue<std::vector<sqs::DeleteEntry>> deletes_;
@@ -244,6 +274,10 @@ void Pipeline::Impl::ReceiverLoop() {
   request.cancel = &cancel_receives_;
   const auto visibility = std::chrono::seconds(options_.visibility_timeout_seconds);
   while (!Stopping()) {
+    if (MustHoldOff()) {
+      std::this_thread::sleep_for(milliseconds(20));
+      continue;
+    }
     const auto asked_at = Steady::now();
     Result<sqs::ReceiveResult> received = sqs_.ReceiveMessage(options_.queue_url, request);
     if (!received.ok()) {
@@ -281,6 +315,16 @@ void Pipeline::Impl::ReceiverLoop() {
   }
 }
 
+bool Pipeline::Impl::MustHoldOff() const {
+  // Receiving faster than messages can be committed, deleted or kept (heartbeat) only makes
+  // their visibility lapse in our hands: SQS hands them out again and the deletes, made with
+  // superseded receipts, delete nothing (a redelivery storm that never drains). So: no more than
+  // max_held_ in hand, and none while the heartbeat is behind, i.e. a receipt is within a quarter
+  // timeout of lapsing (it extends them at half).
+  const auto visibility = std::chrono::seconds(options_.visibility_timeout_seconds);
+  return in_flight_.size() >= max_held_ || in_flight_.AnyDue(Steady::now() + visibility / 4);
+}
+
 void Pipeline::Impl::WriterLoop() {
   std::vector<sqs::Message> batch;
   while (true) {
@@ -301,9 +345,9 @@ void Pipeline::Impl::WriterLoop() {
       if (!next) break;
       batch.push_back(std::move(*next));
     }
-    // Past the shutdown deadline nothing more is started: these stay in in_flight_ and are
-    // handed back by ReleaseUnfinished().
-    if (!PastShutdownDeadline()) ProcessBatch(batch);
+    // Past the shutdown deadline, or after a failure that ends the run, nothing more is started:
+    // these stay in in_flight_ and are handed back by ReleaseUnfinished().
+    if (!PastShutdownDeadline() && !Failed()) ProcessBatch(batch);
     unfinished_ -= static_cast<int64_t>(batch.size());
   }
   writer_done_ = true;
@@ -432,7 +476,13 @@ Status Pipeline::Impl::WriteWithRetry(const std::vector<pg::PendingRow>& rows,
       spdlog::warn("database write failed, retrying with backoff: {}", result.status().ToString());
       last_log = Steady::now();
     }
-    std::this_thread::sleep_for(backoff.Next());
+    auto pause = backoff.Next();
+    if (options_.drain) {
+      // Give up on time: the last pause ends at the deadline, not up to a backoff step past it.
+      pause = std::min(pause, std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(
+                                                            give_up_at - Steady::now())));
+    }
+    std::this_thread::sleep_for(pause);
     Status reconnected = sink_.Reconnect();
     if (!reconnected.ok()) spdlog::debug("reconnect failed: {}", reconnected.ToString());
   }
@@ -521,6 +571,11 @@ void Pipeline::Impl::DeleterLoop() {
       if (deletes_.ClosedAndEmpty()) return;
       continue;
     }
+    if (PastShutdownDeadline()) {
+      // Committed, but out of time: left in in_flight_, handed back, redelivered and skipped.
+      --pending_delete_calls_;
+      continue;
+    }
     Result<std::vector<sqs::BatchFailure>> result =
         sqs_.DeleteMessageBatch(options_.queue_url, *entries);
     if (!result.ok()) {
@@ -563,9 +618,14 @@ void Pipeline::Impl::HeartbeatLoop() {
 }
 
 std::vector<std::string> Pipeline::Impl::ChangeVisibility(const std::vector<std::string>& handles,
-                                                          int seconds) {
+                                                          int seconds,
+                                                          Steady::time_point give_up_at) {
+  std::mutex accepted_mu;
   std::vector<std::string> accepted;
-  for (size_t start = 0; start < handles.size(); start += kSqsBatchLimit) {
+  const size_t calls = (handles.size() + kSqsBatchLimit - 1) / kSqsBatchLimit;
+  ParallelFor(calls, kParallelVisibilityCalls, [&](size_t call) {
+    if (Steady::now() > give_up_at) return;
+    const size_t start = call * kSqsBatchLimit;
     const size_t end = std::min(handles.size(), start + kSqsBatchLimit);
     std::vector<sqs::VisibilityEntry> entries;
     for (size_t i = start; i < end; ++i) {
@@ -576,7 +636,7 @@ std::vector<std::string> Pipeline::Impl::ChangeVisibility(const std::vector<std:
     if (!result.ok()) {
       spdlog::warn("ChangeMessageVisibilityBatch of {} failed: {}", entries.size(),
                    result.status().ToString());
-      continue;
+      return;
     }
     std::unordered_set<std::string> failed;
     for (const auto& f : *result) {
@@ -584,6 +644,7 @@ std::vector<std::string> Pipeline::Impl::ChangeVisibility(const std::vector<std:
       // E.g. ReceiptHandleIsInvalid: deleted meanwhile, or the receipt expired. Nothing to hold.
       spdlog::debug("visibility change refused ({})", f.code);
     }
+    std::lock_guard<std::mutex> lock(accepted_mu);
     for (size_t i = start; i < end; ++i) {
       if (failed.count(std::to_string(i - start)) == 0) {
         accepted.push_back(handles[i]);
@@ -591,14 +652,21 @@ std::vector<std::string> Pipeline::Impl::ChangeVisibility(const std::vector<std:
         in_flight_.Remove(handles[i]);
       }
     }
-  }
+  });
   return accepted;
 }
 
 void Pipeline::Impl::ReleaseUnfinished() {
   std::vector<std::string> unfinished = in_flight_.TakeAll();
   if (unfinished.empty()) return;
-  const size_t released = ChangeVisibility(unfinished, 0).size();
+  // Bounded, so a slow SQS cannot hold the exit: what is not handed back in time lapses on its own.
+  const int64_t deadline_ns = shutdown_deadline_ns_.load();
+  const auto give_up_at =
+      (deadline_ns == std::numeric_limits<int64_t>::max()
+           ? Steady::now()
+           : std::max(Steady::now(), Steady::time_point(Steady::duration(deadline_ns)))) +
+      kReleaseGrace;
+  const size_t released = ChangeVisibility(unfinished, 0, give_up_at).size();
   stats_.released += released;
   spdlog::info("handed back {} uncommitted message(s) (visibility 0) for another consumer",
                released);

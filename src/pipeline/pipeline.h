@@ -17,7 +17,11 @@
 //    in halves, recursively, until each refused row stands alone.
 //  - Heartbeat: a message held (in the inbox, being committed, or waiting for its delete) for
 //    more than half of visibility_timeout_seconds is extended with ChangeMessageVisibilityBatch,
-//    so a slow database does not make SQS hand it to another consumer.
+//    so a slow database does not make SQS hand it to another consumer. Extensions run several
+//    calls at once.
+//  - Backpressure: receivers poll only while fewer than max_held_messages are held and no held
+//    receipt is within a quarter of the visibility timeout of lapsing, so a slow SQS (slow deletes
+//    and extensions) or a slow database slows receiving instead of causing redeliveries.
 //
 // Modes: drain (options.drain) returns once the queue holds nothing, visible or in flight, except
 // the rejects this run left there. Either mode stops when `stop` becomes true: no new poll starts,
@@ -25,7 +29,9 @@
 // abandoned and a database statement still running is cancelled), and every message received but
 // not committed, including what the last polls brought, is made visible again at once
 // (visibility 0) instead of after its timeout. Long polls wait at most shutdown_timeout (at least
-// 1 s), so the polls in progress at a stop end within it.
+// 1 s), so the polls in progress at a stop end within it. Past the deadline no delete starts
+// (committed messages come back and the ledger skips them) and the hand-back gets 5 s more; what
+// it does not reach in that time becomes visible when its timeout lapses.
 //
 // Errors: Run() returns the first non-retryable failure (e.g. a missing queue), or
 // DeadlineExceeded when, in drain mode, the database stayed unreachable past db_retry_timeout.
@@ -50,10 +56,14 @@ struct PipelineOptions {
   std::string dlq_url;  // empty: rejects stay in the source queue
   bool drain = false;
   int receivers = 4;
-  int deleters = 2;
+  int deleters = 4;
   int wait_time_seconds = 20;
   int visibility_timeout_seconds = 60;
   size_t max_batch_messages = 2000;
+  // Receivers stop polling while this many messages are held (received, not yet deleted or
+  // handed back), and while the heartbeat is behind; 0: twice max_batch_messages. Holding more
+  // than can be committed, deleted or kept in time only makes visibility lapse in our hands.
+  size_t max_held_messages = 0;
   std::chrono::milliseconds max_batch_delay{250};
   // A batch is also committed once no message has arrived for this long.
   std::chrono::milliseconds batch_idle_gap{25};

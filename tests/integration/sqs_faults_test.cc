@@ -164,7 +164,7 @@ TEST_F(SqsFaultsTest, DrainThroughTransientFaultsLosesAndDuplicatesNothing) {
 
   // Stalls stay well below the client's HTTP timeouts (20 s, or the long poll + 10 s) so the run
   // stays short; the timeout path itself is covered by ClientRetriesEachFaultKind below. SQS
-  // calls slow enough to outlast this 3 s visibility timeout: DISABLED_DrainConverges... below.
+  // calls slow enough to outlast this 3 s visibility timeout: DrainConverges... below.
   FaultProxy proxy({"--seed", "20240611", "--fault-rate", "0.25", "--faults",
                     "http500,http503,throttle,reset,stall", "--fault-phase", "both", "--stall-ms",
                     "300"});
@@ -203,11 +203,10 @@ TEST_F(SqsFaultsTest, DrainThroughTransientFaultsLosesAndDuplicatesNothing) {
 // consumer that keeps receiving regardless builds a delete backlog older than the visibility
 // timeout: every message comes back before its delete is sent, the delete (with a superseded
 // receipt) deletes nothing, the copy is committed as a duplicate and queued for delete behind the
-// backlog again, and the drain never ends. Rows stay exact; the run never finishes.
-// DISABLED: sqs2pg does not yet bound what it holds by what it can delete in time (see the report
-// in issue 3); enable once it does. The proxy's receipt_age_at_delete_ms and
-// stale_receipt_deletes show the backlog.
-TEST_F(SqsFaultsTest, DISABLED_DrainConvergesWhenSqsCallsAreSlow) {
+// backlog again, and the drain never ends. sqs2pg holds off receiving while it holds too much or
+// its heartbeat is behind (pipeline.h, backpressure), so the drain ends. The proxy's
+// receipt_age_at_delete_ms and stale_receipt_deletes show any backlog.
+TEST_F(SqsFaultsTest, DrainConvergesWhenSqsCallsAreSlow) {
   constexpr int kMessages = 1000;
   SendBodies(*sqs_, queue_url_, LoginEvents(kMessages));
   FaultProxy proxy({"--delay-action", "DeleteMessageBatch:200", "--delay-action",
