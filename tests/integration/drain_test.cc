@@ -244,5 +244,68 @@ TEST_F(DrainTest, MissingColumnsAreAClearStartupError) {
   EXPECT_NE(run.output.find("locale"), std::string::npos) << run.output;
 }
 
+// An encoding error is another way the database refuses a row: a LATIN1 database cannot hold a
+// user id in Japanese script (SQLSTATE 22P05, untranslatable_character).
+TEST_F(DrainTest, ARowTheServerEncodingCannotHoldIsRejectedAndItsNeighboursCommit) {
+  const std::string db = "latin1_" + schema_;
+  Exec("CREATE DATABASE " + db +
+       " TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'");
+  // database_url_ is a URI ending in "/<dbname>", optionally followed by "?<params>".
+  std::string url = database_url_;
+  const size_t query = url.find('?');
+  const std::string params = query == std::string::npos ? "" : url.substr(query);
+  url = url.substr(0, std::min(query, url.size()));
+  url = url.substr(0, url.rfind('/') + 1) + db + params;
+  {
+    PGconn* latin1 = PQconnectdb(url.c_str());
+    ASSERT_EQ(PQstatus(latin1), CONNECTION_OK) << PQerrorMessage(latin1);
+    PGresult* r = PQexec(latin1,
+                         "CREATE TABLE user_logins(user_id varchar(128), device_type varchar(32), "
+                         "masked_ip varchar(256), masked_device_id varchar(256), locale "
+                         "varchar(32), app_version integer, create_date date)");
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(latin1);
+    PQclear(r);
+    PQfinish(latin1);
+  }
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 6; ++i) {
+    std::string user = "u";
+    user += std::to_string(i);
+    if (i == 3) user = "\xE3\x83\xA6\xE3\x83\xBC\xE3\x82\xB6";  // katakana
+    // "café" fits LATIN1 and must arrive intact.
+    bodies.push_back(R"({"user_id": ")" + user + R"(", "app_version": "1.0", "device_type": )" +
+                     R"("ios", "ip": "10.8.8.)" + std::to_string(i) +
+                     R"(", "locale": "caf\u00e9", "device_id": "d"})");
+  }
+  SendBodies(*sqs_, queue_url_, bodies);
+  ProcessResult run = Sqs2pg({"drain", "--queue-url", queue_url_, "--database-url", url, "--table",
+                              "public.user_logins", "--visibility-timeout", "5"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+
+  PGconn* latin1 = PQconnectdb((url).c_str());
+  ASSERT_EQ(PQstatus(latin1), CONNECTION_OK) << PQerrorMessage(latin1);
+  PQsetClientEncoding(latin1, "UTF8");
+  const auto scalar = [&](const char* sql) {
+    PGresult* r = PQexec(latin1, sql);
+    EXPECT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << sql << ": " << PQerrorMessage(latin1);
+    std::string value = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "<no row>";
+    PQclear(r);
+    return value;
+  };
+  EXPECT_EQ(scalar("SELECT count(*) FROM user_logins"), "5");
+  EXPECT_EQ(scalar("SELECT count(*) FROM user_logins WHERE locale = 'caf\xC3\xA9'"), "5");
+  EXPECT_EQ(
+      scalar("SELECT string_agg(reason || ' ' || detail, ';') FROM sqs2pg_rejects").substr(0, 10),
+      "db_refused");
+  const std::string detail = scalar("SELECT detail FROM sqs2pg_rejects");
+  EXPECT_NE(detail.find("22P05"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("0xe3"), std::string::npos) << detail;  // no bytes of the value
+  EXPECT_EQ(scalar("SELECT count(*) FROM sqs2pg_rejects"), "1");
+  PQfinish(latin1);
+  EXPECT_EQ(run.output.find("10.8.8."), std::string::npos);
+  EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 1);  // no DLQ: left for the redrive policy
+  Exec("DROP DATABASE " + db + " WITH (FORCE)");
+}
+
 }  // namespace
 }  // namespace sqs2pg::testing
