@@ -5,12 +5,53 @@
 #include "cli/commands.h"
 #include "cli/error_hints.h"
 #include "pg/sink.h"
+#include "sqs/credential_common.h"
 
 namespace sqs2pg::cli {
 namespace {
 
 void Report(bool ok, std::string_view what, std::string_view detail) {
   std::fputs(fmt::format("[{}] {:<12} {}\n", ok ? " ok " : "FAIL", what, detail).c_str(), stdout);
+}
+
+// "environment", or "container (temporary credentials, expiring 2024-03-14T10:00:00Z)". Never a
+// key, a secret or a token.
+std::string DescribeCredentials(const SqsSetup& sqs) {
+  if (!sqs.credentials_expiration) return sqs.credentials_source;
+  return fmt::format("{} (temporary credentials, expiring {})", sqs.credentials_source,
+                     sqs::FormatIso8601Utc(*sqs.credentials_expiration));
+}
+
+// The chain's error (which names every source tried, or the configured source that failed) and
+// what to do about it.
+std::string DescribeCredentialsFailure(const SqsSetup& sqs) {
+  const Status& status = sqs.credentials_status;
+  if (status.code() == StatusCode::kNotFound) {
+    return status.ToString() +
+           " (hint: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with a profile "
+           "in ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE), or run with a role: EKS "
+           "(AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), ECS / EKS Pod Identity "
+           "(AWS_CONTAINER_CREDENTIALS_*) or an EC2 instance profile)";
+  }
+  std::string_view hint;
+  switch (status.code()) {
+    case StatusCode::kUnavailable:
+    case StatusCode::kDeadlineExceeded:
+      hint =
+          "did not answer: check that its endpoint is reachable (and the proxy variables and "
+          "NO_PROXY); sqs2pg keeps retrying it";
+      break;
+    case StatusCode::kUnauthenticated:
+    case StatusCode::kPermissionDenied:
+      hint = "refused: check the role ARN, the role's trust policy and the token";
+      break;
+    default:
+      hint =
+          "is configured but unusable, and sqs2pg does not fall back to a later source: fix "
+          "its settings or unset its variables";
+      break;
+  }
+  return fmt::format("{} (hint: {} {})", status.ToString(), sqs.credentials_source, hint);
 }
 
 }  // namespace
@@ -30,9 +71,17 @@ int CheckCommand(const Settings& settings) {
   if (!sqs.ok()) {
     report(false, "sqs", sqs.status().message());
   } else {
-    report(true, "endpoint", fmt::format("{} (region {})", sqs->endpoint, sqs->region));
-    report(true, "credentials", fmt::format("source: {}", sqs->credentials_source));
-    if (settings.queue_url.empty()) {
+    report(true, "endpoint",
+           fmt::format("{} (from {}), region {} ({})", sqs->endpoint, sqs->endpoint_source,
+                       sqs->region,
+                       sqs->region_source == "the default" ? sqs->region_source
+                                                           : "from " + sqs->region_source));
+    const bool credentials_ok = sqs->credentials_status.ok();
+    report(credentials_ok, "credentials",
+           credentials_ok ? DescribeCredentials(*sqs) : DescribeCredentialsFailure(*sqs));
+    if (!credentials_ok) {
+      report(false, "queue", "not checked: no usable AWS credentials");
+    } else if (settings.queue_url.empty()) {
       report(false, "queue", "--queue-url (or SQS2PG_QUEUE_URL) is not set");
     } else {
       auto attributes = sqs->client->GetQueueAttributes(
@@ -48,7 +97,7 @@ int CheckCommand(const Settings& settings) {
         report(false, "queue", DescribeWithHint(attributes.status()));
       }
     }
-    if (!settings.dlq_url.empty()) {
+    if (credentials_ok && !settings.dlq_url.empty()) {
       auto dlq = sqs->client->GetQueueAttributes(settings.dlq_url, {"QueueArn"});
       report(dlq.ok(), "dlq",
              dlq.ok() ? settings.dlq_url + " reachable" : DescribeWithHint(dlq.status()));

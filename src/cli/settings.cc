@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sqs/credential_chain.h"
 #include "sqs/credentials.h"
 #include "sqs/endpoint.h"
 #include "sqs/http_transport.h"
@@ -30,8 +31,11 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
   app.add_option("--endpoint-url", s.endpoint_url,
                  "SQS endpoint (else AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, the region's)");
   app.add_option("--region", s.region,
-                 "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the queue URL, us-east-1)");
-  app.add_option("--ca-bundle", s.ca_bundle, "PEM file of CA certificates for TLS")
+                 "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the queue URL, the AWS_PROFILE "
+                 "profile's region in ~/.aws/config, us-east-1)");
+  app.add_option("--ca-bundle", s.ca_bundle,
+                 "PEM file of CA certificates for TLS to SQS and to the credential endpoints "
+                 "(STS, container); default: the system store")
       ->envname("AWS_CA_BUNDLE");
   app.add_option("--mask-key-file", s.mask_key_file,
                  "File holding the masking master key (hex, or base64: prefix; >= 32 bytes); "
@@ -40,6 +44,14 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
   app.add_option("--log-level", s.log_level, "trace, debug, info, warn, error or off")
       ->envname("SQS2PG_LOG_LEVEL")
       ->capture_default_str();
+  app.add_option("--log-format", s.log_format, "text, or json (one object per line)")
+      ->envname("SQS2PG_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--metrics-addr", s.metrics_addr,
+                 "Serve Prometheus /metrics and the /healthz and /readyz probes on HOST:PORT "
+                 "(e.g. 0.0.0.0:9464; port 0 picks a free one)")
+      ->envname("SQS2PG_METRICS_ADDR");
   app.add_option("--receivers", s.receivers, "Concurrent ReceiveMessage long polls")
       ->envname("SQS2PG_RECEIVERS")
       ->check(CLI::Range(1, 256))
@@ -122,19 +134,30 @@ Result<std::string> LoadMaskKey(const Settings& settings) {
   return key;
 }
 
-Result<SqsSetup> MakeSqsClient(const Settings& settings) {
-  sqs::EnvGetter env = sqs::ProcessEnv();
+Result<SqsSetup> MakeSqsClient(const Settings& settings, const sqs::EnvGetter& env) {
   SQS2PG_ASSIGN_OR_RETURN(
       sqs::ResolvedEndpoint endpoint,
       sqs::ResolveEndpoint({settings.endpoint_url, settings.region, settings.queue_url}, env));
-  std::shared_ptr<sqs::CredentialsProvider> credentials =
-      sqs::MakeEnvironmentCredentialsProvider(env);
   sqs::CurlTransportOptions transport_options;
   transport_options.ca_bundle = settings.ca_bundle;
+  // One transport (one TLS configuration, one connection pool) for SQS and the credential
+  // endpoints alike.
+  std::shared_ptr<sqs::HttpTransport> transport = sqs::MakeCurlTransport(transport_options);
+
   SqsSetup setup;
   setup.endpoint = endpoint.url;
   setup.region = endpoint.region;
-  setup.credentials_source = std::string(credentials->Name());
+  setup.endpoint_source = endpoint.url_source;
+  setup.region_source = endpoint.region_source;
+  setup.credentials = sqs::MakeDefaultCredentialChain(env, transport);
+  Result<sqs::Credentials> credentials = setup.credentials->GetCredentials();
+  if (credentials.ok()) {
+    setup.credentials_expiration = credentials->expiration;
+  } else {
+    setup.credentials_status = credentials.status();
+  }
+  setup.credentials_source = std::string(setup.credentials->Name());
+
   sqs::SqsClient::Options options;
   options.endpoint_url = endpoint.url;
   options.region = endpoint.region;
@@ -142,9 +165,12 @@ Result<SqsSetup> MakeSqsClient(const Settings& settings) {
   options.protocol = settings.sqs_protocol == "json"    ? sqs::SqsClient::Options::Protocol::kJson
                      : settings.sqs_protocol == "query" ? sqs::SqsClient::Options::Protocol::kQuery
                                                         : sqs::SqsClient::Options::Protocol::kAuto;
-  setup.client = std::make_unique<sqs::SqsClient>(
-      options, sqs::MakeCurlTransport(transport_options), std::move(credentials));
+  setup.client = std::make_unique<sqs::SqsClient>(options, std::move(transport), setup.credentials);
   return setup;
+}
+
+Result<SqsSetup> MakeSqsClient(const Settings& settings) {
+  return MakeSqsClient(settings, sqs::ProcessEnv());
 }
 
 }  // namespace sqs2pg::cli

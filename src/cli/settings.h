@@ -10,10 +10,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
+#include "sqs/credentials.h"
 #include "sqs/sqs_client.h"
 
 namespace sqs2pg::cli {
@@ -28,6 +31,8 @@ struct Settings {
   std::string ca_bundle;
   std::string mask_key_file;
   std::string log_level = "info";
+  std::string log_format = "text";  // text or json
+  std::string metrics_addr;         // HOST:PORT for /metrics, /healthz, /readyz; empty: off
   int receivers = 4;
   int batch_size = 2000;
   int batch_delay_ms = 250;
@@ -48,12 +53,43 @@ void AddCommonOptions(CLI::App& app, Settings& settings);
 // Reads the master key from --mask-key-file or SQS2PG_MASK_KEY. The error never shows key bytes.
 Result<std::string> LoadMaskKey(const Settings& settings);
 
+// The SQS client and how its endpoint, region and credentials were chosen.
 struct SqsSetup {
   std::unique_ptr<sqs::SqsClient> client;
   std::string endpoint;
   std::string region;
+  std::string endpoint_source;  // sqs::ResolvedEndpoint::url_source, e.g. "AWS_ENDPOINT_URL"
+  std::string region_source;    // sqs::ResolvedEndpoint::region_source, e.g. "the queue URL"
+  // The default credential chain (credential_chain.h), shared with `client`.
+  std::shared_ptr<sqs::CredentialsProvider> credentials;
+  // The chain's Name() after its first GetCredentials(): the source that answered
+  // ("environment", "shared credentials file (profile prod)", "container", ...), or
+  // sqs::kUnresolvedChainName when no source is configured.
   std::string credentials_source;
+  // The outcome of that first GetCredentials(): OK, or the chain's error (kNotFound "no AWS
+  // credentials found; tried: ..." listing every source, or the chosen source's failure). Never
+  // holds a secret.
+  Status credentials_status;
+  // When the credentials fetched then expire (temporary credentials only).
+  std::optional<std::chrono::system_clock::time_point> credentials_expiration;
 };
-Result<SqsSetup> MakeSqsClient(const Settings& settings);
+
+// Builds the SQS client from `settings` and `env` (the process environment in the product; tests
+// inject one):
+//  - endpoint and region by sqs::ResolveEndpoint (endpoint.h): --endpoint-url,
+//    AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, the region's; --region, AWS_REGION,
+//    AWS_DEFAULT_REGION, the queue URL, the profile's `region`, us-east-1;
+//  - credentials by sqs::MakeDefaultCredentialChain over `env`: environment, shared files, web
+//    identity, container, EC2 instance metadata. STS, the container endpoint and IMDS are reached
+//    through the same curl transport as SQS (so --ca-bundle / AWS_CA_BUNDLE and the proxy
+//    variables apply to them too).
+// The chain is asked once here, so that credentials_source names the source for logs and
+// `sqs2pg check`; that is the only network I/O (none for environment or file credentials; at most
+// about a second for unreachable instance metadata off EC2). A credentials failure does not fail
+// MakeSqsClient: it is left in credentials_status, and every SQS call reports it too (a chain that
+// found nothing walks again on the next call, so a source that appears later is still used).
+// Errors: kInvalidArgument for a malformed endpoint or region setting (callers exit 2).
+Result<SqsSetup> MakeSqsClient(const Settings& settings, const sqs::EnvGetter& env);
+Result<SqsSetup> MakeSqsClient(const Settings& settings);  // with sqs::ProcessEnv()
 
 }  // namespace sqs2pg::cli

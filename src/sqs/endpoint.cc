@@ -2,7 +2,9 @@
 
 #include <cctype>
 #include <optional>
+#include <utility>
 
+#include "sqs/credential_files.h"
 #include "sqs/url.h"
 
 namespace sqs2pg::sqs {
@@ -63,53 +65,56 @@ std::string RegionFromQueueUrl(std::string_view queue_url) {
 Result<ResolvedEndpoint> ResolveEndpoint(const EndpointSettings& s, const EnvGetter& env) {
   ResolvedEndpoint out;
 
-  std::string region_source;
   if (!s.region_flag.empty()) {
     out.region = s.region_flag;
-    region_source = "--region";
+    out.region_source = "--region";
   } else if (auto v = NonEmpty(env, "AWS_REGION")) {
     out.region = *v;
-    region_source = "AWS_REGION";
+    out.region_source = "AWS_REGION";
   } else if (auto v = NonEmpty(env, "AWS_DEFAULT_REGION")) {
     out.region = *v;
-    region_source = "AWS_DEFAULT_REGION";
+    out.region_source = "AWS_DEFAULT_REGION";
+  } else if (std::string from_url = RegionFromQueueUrl(s.queue_url); !from_url.empty()) {
+    out.region = std::move(from_url);
+    out.region_source = "the queue URL";
+  } else if (std::optional<std::string> profile = ProfileRegion(env)) {
+    out.region = std::move(*profile);
+    out.region_source = "profile " + ActiveProfileName(env) + " in the shared config file";
   } else {
-    out.region = RegionFromQueueUrl(s.queue_url);
-    if (out.region.empty()) out.region = "us-east-1";
+    out.region = "us-east-1";
+    out.region_source = "the default";
   }
   if (!ValidRegion(out.region)) {
-    return InvalidArgumentError("region from " + region_source +
+    return InvalidArgumentError("region from " + out.region_source +
                                 " may contain only letters, digits and '-'");
   }
 
-  std::string endpoint_source;
   if (!s.endpoint_url_flag.empty()) {
     out.url = s.endpoint_url_flag;
-    endpoint_source = "--endpoint-url";
+    out.url_source = "--endpoint-url";
   } else if (auto v = NonEmpty(env, "AWS_ENDPOINT_URL_SQS")) {
     out.url = *v;
-    endpoint_source = "AWS_ENDPOINT_URL_SQS";
+    out.url_source = "AWS_ENDPOINT_URL_SQS";
   } else if (auto v = NonEmpty(env, "AWS_ENDPOINT_URL")) {
     out.url = *v;
-    endpoint_source = "AWS_ENDPOINT_URL";
+    out.url_source = "AWS_ENDPOINT_URL";
   } else {
     const bool china = out.region.starts_with("cn-");
     out.url = "https://sqs." + out.region + (china ? ".amazonaws.com.cn" : ".amazonaws.com");
-    endpoint_source = "the region";
+    out.url_source = "the region";
   }
   while (!out.url.empty() && out.url.back() == '/') out.url.pop_back();
 
   Result<ParsedUrl> parsed = ParseUrl(out.url);
   if (!parsed.ok()) {
-    return InvalidArgumentError("endpoint from " + endpoint_source + ": " +
+    return InvalidArgumentError("endpoint from " + out.url_source + ": " +
                                 parsed.status().message());
   }
   if (parsed->scheme != "http" && parsed->scheme != "https") {
-    return InvalidArgumentError("endpoint from " + endpoint_source +
-                                " must be http:// or https://");
+    return InvalidArgumentError("endpoint from " + out.url_source + " must be http:// or https://");
   }
   if (!parsed->query.empty()) {
-    return InvalidArgumentError("endpoint from " + endpoint_source + " must not have a query");
+    return InvalidArgumentError("endpoint from " + out.url_source + " must not have a query");
   }
   return out;
 }

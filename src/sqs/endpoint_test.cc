@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "sqs/credential_test_support.h"
+
 namespace sqs2pg::sqs {
 namespace {
 
@@ -98,6 +100,92 @@ TEST(EndpointTest, RejectsBadEndpointsAndRegions) {
                 .status()
                 .code(),
             StatusCode::kInvalidArgument);
+}
+
+// Region step 4: the active profile's `region` in the shared config file.
+class EndpointProfileRegionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = dir_.Write("config",
+                         "[default]\nregion = eu-north-1\n\n"
+                         "[profile prod]\nregion = ap-southeast-2 ; inline comment\n\n"
+                         "[profile broken]\nregion = eu west 1\n\n"
+                         "[profile noregion]\noutput = json\n");
+  }
+  std::map<std::string, std::string> Env(std::map<std::string, std::string> extra = {}) {
+    extra.emplace("AWS_CONFIG_FILE", config_);
+    extra.emplace("HOME", dir_.path());  // no ~/.aws there
+    return extra;
+  }
+
+  testing::TempDir dir_;
+  std::string config_;
+};
+
+TEST_F(EndpointProfileRegionTest, ProfileRegionWhenNothingElseNamesOne) {
+  ResolvedEndpoint r = Resolve({}, Env());
+  EXPECT_EQ(r.region, "eu-north-1");
+  EXPECT_EQ(r.region_source, "profile default in the shared config file");
+  EXPECT_EQ(r.url, "https://sqs.eu-north-1.amazonaws.com");
+  EXPECT_EQ(r.url_source, "the region");
+
+  r = Resolve({}, Env({{"AWS_PROFILE", "prod"}}));
+  EXPECT_EQ(r.region, "ap-southeast-2");
+  EXPECT_EQ(r.region_source, "profile prod in the shared config file");
+  // A queue URL without a region (an emulator's, the legacy global host) does not stop it.
+  EXPECT_EQ(Resolve({"", "", "http://localhost.localstack.cloud:4566/000000000000/q"},
+                    Env({{"AWS_PROFILE", "prod"}}))
+                .region,
+            "ap-southeast-2");
+  EXPECT_EQ(Resolve({"", "", "https://queue.amazonaws.com/1/q"}, Env()).region, "eu-north-1");
+}
+
+TEST_F(EndpointProfileRegionTest, FlagEnvironmentAndQueueUrlComeFirst) {
+  EXPECT_EQ(Resolve({"", "us-west-1", ""}, Env()).region, "us-west-1");
+  EXPECT_EQ(Resolve({}, Env({{"AWS_REGION", "eu-west-1"}})).region, "eu-west-1");
+  EXPECT_EQ(Resolve({}, Env({{"AWS_DEFAULT_REGION", "eu-west-2"}})).region, "eu-west-2");
+  EXPECT_EQ(Resolve({}, Env({{"AWS_REGION", ""}, {"AWS_DEFAULT_REGION", ""}})).region,
+            "eu-north-1");
+  ResolvedEndpoint r = Resolve({"", "", "https://sqs.ca-central-1.amazonaws.com/1/q"}, Env());
+  EXPECT_EQ(r.region, "ca-central-1");
+  EXPECT_EQ(r.region_source, "the queue URL");
+}
+
+TEST_F(EndpointProfileRegionTest, NoProfileRegionFallsBackToDefault) {
+  for (const char* profile : {"noregion", "missing"}) {
+    ResolvedEndpoint r = Resolve({}, Env({{"AWS_PROFILE", profile}}));
+    EXPECT_EQ(r.region, "us-east-1") << profile;
+    EXPECT_EQ(r.region_source, "the default") << profile;
+  }
+  // No config file at all (HOME without ~/.aws, or no HOME).
+  EXPECT_EQ(Resolve({}, {{"HOME", dir_.path()}}).region, "us-east-1");
+  EXPECT_EQ(Resolve({}, {}).region_source, "the default");
+}
+
+TEST_F(EndpointProfileRegionTest, DefaultConfigPathUnderHome) {
+  testing::TempDir home;
+  home.Write(".aws/config", "[profile dev]\nregion = sa-east-1\n");
+  EXPECT_EQ(Resolve({}, {{"HOME", home.path()}, {"AWS_PROFILE", "dev"}}).region, "sa-east-1");
+}
+
+TEST_F(EndpointProfileRegionTest, MalformedProfileRegionIsRejectedNamingItsSource) {
+  Result<ResolvedEndpoint> r = ResolveEndpoint({}, FakeEnv(Env({{"AWS_PROFILE", "broken"}})));
+  ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("profile broken in the shared config file"),
+            std::string::npos)
+      << r.status().message();
+}
+
+TEST(EndpointTest, SourcesAreReported) {
+  ResolvedEndpoint r = Resolve({"http://flag:1", "eu-west-3", ""}, {});
+  EXPECT_EQ(r.url_source, "--endpoint-url");
+  EXPECT_EQ(r.region_source, "--region");
+  r = Resolve({}, kAllEnv);
+  EXPECT_EQ(r.url_source, "AWS_ENDPOINT_URL_SQS");
+  EXPECT_EQ(r.region_source, "AWS_REGION");
+  r = Resolve({}, {{"AWS_ENDPOINT_URL", "http://x:1"}, {"AWS_DEFAULT_REGION", "eu-west-2"}});
+  EXPECT_EQ(r.url_source, "AWS_ENDPOINT_URL");
+  EXPECT_EQ(r.region_source, "AWS_DEFAULT_REGION");
 }
 
 }  // namespace
