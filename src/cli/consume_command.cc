@@ -7,6 +7,10 @@
 #include "cli/commands.h"
 #include "cli/error_hints.h"
 #include "cli/signals.h"
+#include "ops/dependency_monitor.h"
+#include "ops/metrics.h"
+#include "ops/metrics_server.h"
+#include "ops/progress.h"
 #include "ops/run_stats.h"
 #include "pg/ledger_pruner.h"
 #include "pg/sink.h"
@@ -33,6 +37,50 @@ std::chrono::seconds LedgerKeep(const Settings& settings, sqs::SqsClient& client
   }
   spdlog::warn("queue retention unknown; keeping ledger keys for the longest possible retention");
   return kMaxRetention + kLedgerKeepMargin;
+}
+
+// How often /readyz's dependencies are checked (and the queue depth gauge refreshed).
+constexpr std::chrono::seconds kDependencyCheckPeriod{2};
+
+// The queue's ApproximateNumberOfMessages and ...NotVisible.
+Result<std::pair<int64_t, int64_t>> QueueCounts(sqs::SqsClient& client,
+                                                const std::string& queue_url) {
+  SQS2PG_ASSIGN_OR_RETURN(
+      auto attributes,
+      client.GetQueueAttributes(
+          queue_url, {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}));
+  const auto count = [&](const char* name) -> int64_t {
+    auto it = attributes.find(name);
+    return it == attributes.end() ? 0 : std::strtoll(it->second.c_str(), nullptr, 10);
+  };
+  return std::make_pair(count("ApproximateNumberOfMessages"),
+                        count("ApproximateNumberOfMessagesNotVisible"));
+}
+
+// Probes for /readyz: SQS through the queue's attributes (which also feed the depth gauge), and
+// PostgreSQL through a connection of its own, reopened after a failure.
+std::vector<ops::Probe> ReadinessProbes(const Settings& settings, sqs::SqsClient& client,
+                                        ops::Metrics& metrics) {
+  auto connection = std::make_shared<std::optional<pg::Connection>>();
+  return {
+      {"postgresql",
+       [&settings, connection]() -> Status {
+         if (!connection->has_value()) {
+           Result<pg::Connection> opened = pg::Connection::Open(settings.database_url);
+           if (!opened.ok()) return opened.status();
+           connection->emplace(std::move(opened).value());
+         }
+         Status status = (*connection)->Exec("SELECT 1");
+         if (!status.ok()) connection->reset();
+         return status;
+       }},
+      {"sqs",
+       [&settings, &client, &metrics]() -> Status {
+         SQS2PG_ASSIGN_OR_RETURN(auto counts, QueueCounts(client, settings.queue_url));
+         metrics.SetQueueDepth(counts.first, counts.second);
+         return Status::Ok();
+       }},
+  };
 }
 
 }  // namespace
@@ -84,12 +132,48 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   }
 
   ops::RunStats stats;
+  // Metrics and probes (--metrics-addr): the pipeline and the SQS client feed them.
+  std::optional<ops::Metrics> metrics;
+  std::optional<ops::MetricsServer> metrics_server;
+  std::optional<ops::DependencyMonitor> monitor;
+  if (!settings.metrics_addr.empty()) {
+    metrics.emplace(stats);
+    metrics_server.emplace(*metrics);
+    Status listening = metrics_server->Start(settings.metrics_addr);
+    if (!listening.ok()) {
+      spdlog::error("{}", listening.message());
+      return listening.code() == StatusCode::kInvalidArgument ? 2 : 1;
+    }
+    ops::Metrics* m = &*metrics;
+    sqs->client->SetRequestObserver(
+        [m](std::string_view operation, std::string_view outcome, double seconds) {
+          m->ObserveSqsRequest(operation, outcome, seconds);
+        });
+    options.metrics = m;
+    monitor.emplace(*m, ReadinessProbes(settings, *sqs->client, *m), kDependencyCheckPeriod);
+    monitor->Start();
+  }
+  // A live progress line only for a person watching a drain (stderr is a terminal).
+  std::optional<ops::ProgressLine> progress;
+  if (stop_when_empty && settings.log_format == "text" && ops::ShouldShowProgress(stderr)) {
+    auto counts = QueueCounts(*sqs->client, settings.queue_url);
+    progress.emplace(stats, counts.ok() ? counts->first + counts->second : -1, stderr);
+    progress->Start();
+  }
+
   transform::EventTransformer transformer((*sink)->columns(), transform::Masker(*key));
   pipeline::Pipeline pipeline(options, *sqs->client, **sink, std::move(transformer), stats,
                               StopRequested());
   Status status = pipeline.Run();
+  if (progress) progress->Stop();
+  if (monitor) monitor->Stop();
   if (pruner) pruner->Stop();
-  std::fputs(stats.Summary().c_str(), stderr);
+  if (metrics_server) metrics_server->Stop();
+  if (settings.log_format == "json") {
+    spdlog::info("summary: {}", stats.SummaryLine());
+  } else {
+    std::fputs(stats.Summary().c_str(), stderr);
+  }
   if (!status.ok()) {
     spdlog::error("{} failed: {}", command, DescribeWithHint(status));
     return 1;

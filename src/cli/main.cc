@@ -4,8 +4,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
+#include "cli/config_file.h"
 #include "cli/settings.h"
 #include "cli/signals.h"
 #include "ops/logging.h"
@@ -19,6 +23,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("sqs2pg ") + SQS2PG_VERSION);
   app.require_subcommand(1);
   sqs2pg::cli::AddCommonOptions(app, settings);
+  std::string config_path;
+  app.add_option("--config", config_path,
+                 "Settings file (TOML: key = value, keys named like the flags); flags and "
+                 "environment variables win over it")
+      ->envname("SQS2PG_CONFIG");
 
   auto* drain = app.add_subcommand(
       "drain",
@@ -26,6 +35,8 @@ int main(int argc, char** argv) {
       "rejects, then exit");
   auto* run = app.add_subcommand("run", "Consume until SIGINT/SIGTERM; finish the batch in hand");
   auto* check = app.add_subcommand("check", "Check configuration, credentials, queue and schema");
+  auto* config = app.add_subcommand(
+      "config", "Print the effective configuration (a valid config file), secrets redacted");
 
   std::string field;
   std::vector<std::string> values;
@@ -50,10 +61,27 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
 
-  for (auto* sub : {drain, run, check, mask, produce}) sub->fallthrough();
+  for (auto* sub : {drain, run, check, config, mask, produce}) sub->fallthrough();
 
+  // The config file's settings go in as flags placed before the subcommand, except those that a
+  // flag or an environment variable already sets (see config_file.h for why).
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::set<std::string> from_file;
+  const sqs2pg::sqs::EnvGetter env = sqs2pg::sqs::ProcessEnv();
+  if (const std::string path = sqs2pg::cli::ConfigFilePath(args, env); !path.empty()) {
+    sqs2pg::Result<std::vector<std::string>> file_args =
+        sqs2pg::cli::ConfigFileArgs(path, app, args, env);
+    if (!file_args.ok()) {
+      std::fprintf(stderr, "sqs2pg: %s\n", file_args.status().message().c_str());
+      return 2;
+    }
+    for (const std::string& arg : *file_args) from_file.insert(arg.substr(0, arg.find('=')));
+    args.insert(args.begin(), file_args->begin(), file_args->end());
+  }
   try {
-    app.parse(argc, argv);
+    // CLI11 wants the arguments last first when given a vector.
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
@@ -64,7 +92,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sqs2pg: --log-level must be trace, debug, info, warn, error or off\n");
     return 2;
   }
-  sqs2pg::ops::InitLogging(*level);
+  auto format = sqs2pg::ops::ParseLogFormat(settings.log_format);
+  if (!format) {
+    std::fprintf(stderr, "sqs2pg: --log-format must be text or json\n");
+    return 2;
+  }
+  sqs2pg::ops::InitLogging(*level, *format);
+  if (*config) {
+    std::fputs(sqs2pg::cli::EffectiveConfig(app, from_file, env).c_str(), stdout);
+    return 0;
+  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   sqs2pg::cli::InstallStopSignalHandlers();
 

@@ -1,6 +1,11 @@
 #include "ops/logging.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <simdjson.h>
 #include <spdlog/sinks/stdout_sinks.h>
+
+#include <chrono>
 
 namespace sqs2pg::ops {
 
@@ -15,10 +20,77 @@ std::optional<spdlog::level::level_enum> ParseLogLevel(std::string_view name) {
   return std::nullopt;
 }
 
-void InitLogging(spdlog::level::level_enum level) {
+std::optional<LogFormat> ParseLogFormat(std::string_view name) {
+  if (name == "text") return LogFormat::kText;
+  if (name == "json") return LogFormat::kJson;
+  return std::nullopt;
+}
+
+namespace {
+
+void AppendJsonString(std::string_view s, spdlog::memory_buf_t& out) {
+  // A line must stay valid JSON even if a message carries invalid UTF-8 (e.g. a server's error
+  // text): then every non-ASCII byte is written as the code point of the same value.
+  const bool valid_utf8 = simdjson::validate_utf8(s.data(), s.size());
+  out.push_back('"');
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 && !valid_utf8) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", u);
+    } else if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out.append(std::string_view("\\n"));
+    } else if (c == '\t') {
+      out.append(std::string_view("\\t"));
+    } else if (u < 0x20 || u == 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", u);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+class JsonLogFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const auto since_epoch = msg.time.time_since_epoch();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
+    const std::time_t t = static_cast<std::time_t>(seconds.count());
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    fmt::format_to(std::back_inserter(dest),
+                   "{{\"time\":\"{:%Y-%m-%dT%H:%M:%S}.{:03}Z\",\"level\":", utc, millis);
+    const spdlog::string_view_t level = spdlog::level::to_string_view(msg.level);
+    AppendJsonString(std::string_view(level.data(), level.size()), dest);
+    dest.append(std::string_view(",\"message\":"));
+    AppendJsonString(std::string_view(msg.payload.data(), msg.payload.size()), dest);
+    dest.append(std::string_view("}\n"));
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonLogFormatter>();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<spdlog::formatter> MakeJsonLogFormatter() {
+  return std::make_unique<JsonLogFormatter>();
+}
+
+void InitLogging(spdlog::level::level_enum level, LogFormat format) {
+  spdlog::drop("sqs2pg");
   auto logger = spdlog::stderr_logger_mt("sqs2pg");
-  // ISO-8601 UTC timestamps so lines from several replicas sort together.
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  if (format == LogFormat::kJson) {
+    logger->set_formatter(MakeJsonLogFormatter());
+  } else {
+    // ISO-8601 UTC timestamps so lines from several replicas sort together.
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  }
   logger->set_level(level);
   spdlog::set_default_logger(logger);
 }

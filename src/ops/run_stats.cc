@@ -52,4 +52,21 @@ std::string RunStats::Summary() const {
   return out;
 }
 
+std::string RunStats::SummaryLine() const {
+  const double seconds = Elapsed().count();
+  const uint64_t processed = inserted + duplicates + rejected();
+  std::string out = fmt::format("received={} inserted={} duplicates={} rejected={}",
+                                received.load(), inserted.load(), duplicates.load(), rejected());
+  for (const auto& [reason, count] : RejectedByReason()) {
+    out += fmt::format(" rejected.{}={}", reason, count);
+  }
+  out += fmt::format(
+      " dead_lettered={} left_in_queue={} deleted={} delete_failures={} visibility_extended={} "
+      "released={} split_batches={} md5_mismatches={} elapsed_s={:.3f} messages_per_s={:.0f}",
+      dead_lettered.load(), left_in_queue.load(), deleted.load(), delete_failures.load(),
+      visibility_extended.load(), released.load(), split_batches.load(), md5_mismatches.load(),
+      seconds, seconds > 0 ? static_cast<double>(processed) / seconds : 0.0);
+  return out;
+}
+
 }  // namespace sqs2pg::ops

@@ -5,7 +5,8 @@
 //  - Reason keys are RejectReason names ("missing_field", "invalid_json", ...) or sink-side
 //  reasons;
 //    never values from a message.
-//  - Summary() renders the human-readable summary printed at the end of a run.
+//  - Summary() renders the human-readable summary printed at the end of a run; SummaryLine() the
+//    same figures on one line.
 #pragma once
 
 #include <atomic>
@@ -40,6 +41,9 @@ class RunStats {
 
   std::chrono::duration<double> Elapsed() const;
   std::string Summary() const;
+  // The same figures on one line of key=value pairs, for --log-format json:
+  // "received=12 inserted=9 ... rejected.invalid_json=2 ... elapsed_s=1.234 messages_per_s=9".
+  std::string SummaryLine() const;
 
  private:
   std::chrono::steady_clock::time_point start_;

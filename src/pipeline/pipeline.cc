@@ -112,6 +112,9 @@ class Pipeline::Impl {
     return !failure_.ok();
   }
   bool PastShutdownDeadline() const { return NowNanos() > shutdown_deadline_ns_.load(); }
+  void Beat() {
+    if (options_.metrics != nullptr) options_.metrics->Beat();
+  }
 
   const PipelineOptions options_;
   sqs::SqsClient& sqs_;
@@ -161,6 +164,11 @@ void Pipeline::Impl::Fail(Status status) {
 }
 
 Status Pipeline::Impl::Run() {
+  spdlog::debug(
+      "pipeline: {} receivers, {} deleters, batches of up to {} messages or {} ms, visibility {} "
+      "s, at most {} messages held",
+      options_.receivers, options_.deleters, options_.max_batch_messages,
+      options_.max_batch_delay.count(), options_.visibility_timeout_seconds, max_held_);
   std::vector<std::thread> receivers;
   std::vector<std::thread> deleters;
   for (int i = 0; i < options_.deleters; ++i) deleters.emplace_back([this] { DeleterLoop(); });
@@ -191,6 +199,7 @@ Status Pipeline::Impl::Run() {
     if (drained_checks >= 2) break;
   }
   const bool stop_requested = external_stop_.load();
+  if (options_.metrics != nullptr) options_.metrics->SetShuttingDown();
   if (stop_requested) {
     spdlog::info(
         "stop requested: finishing what is in hand (up to {} ms), then handing back the rest",
@@ -274,6 +283,7 @@ void Pipeline::Impl::ReceiverLoop() {
   request.cancel = &cancel_receives_;
   const auto visibility = std::chrono::seconds(options_.visibility_timeout_seconds);
   while (!Stopping()) {
+    Beat();
     if (MustHoldOff()) {
       std::this_thread::sleep_for(milliseconds(20));
       continue;
@@ -328,6 +338,7 @@ bool Pipeline::Impl::MustHoldOff() const {
 void Pipeline::Impl::WriterLoop() {
   std::vector<sqs::Message> batch;
   while (true) {
+    Beat();
     std::optional<sqs::Message> first = inbox_.Pop(milliseconds(100));
     if (!first) {
       if (inbox_.ClosedAndEmpty()) break;
@@ -381,7 +392,12 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch) {
     }
   }
 
+  const auto commit_started = Steady::now();
   Status written = CommitIsolating(std::move(rows), /*with_rejects=*/true, &result);
+  if (options_.metrics != nullptr && written.ok()) {
+    options_.metrics->ObserveBatch(
+        batch.size(), std::chrono::duration<double>(Steady::now() - commit_started).count());
+  }
   if (!written.ok()) {
     // Whatever was not committed is not deleted: it is handed back or its visibility lapses.
     if (external_stop_.load()) {
@@ -456,6 +472,7 @@ Status Pipeline::Impl::WriteWithRetry(const std::vector<pg::PendingRow>& rows,
   const auto give_up_at = Steady::now() + options_.db_retry_timeout;
   auto last_log = Steady::now() - std::chrono::hours(1);
   while (true) {
+    Beat();  // an outage is not a stall: retrying is progress
     Result<pg::BatchOutcome> result = sink_.WriteBatch(rows, rejects);
     if (result.ok()) {
       if (backoff.attempt() > 0) spdlog::info("database reachable again; batch committed");
@@ -604,6 +621,9 @@ void Pipeline::Impl::HeartbeatLoop() {
   auto next = Steady::now() + period;
   while (!stop_heartbeat_.load()) {
     std::this_thread::sleep_for(std::min<Steady::duration>(milliseconds(50), next - Steady::now()));
+    if (options_.metrics != nullptr) {
+      options_.metrics->SetMessagesHeld(static_cast<int64_t>(in_flight_.size()));
+    }
     if (Steady::now() < next) continue;
     next = Steady::now() + period;
     // Extend what would lapse within half a timeout: enough slack for a slow SQS round trip.

@@ -44,6 +44,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "ops/metrics.h"
 #include "ops/run_stats.h"
 #include "pg/sink.h"
 #include "sqs/sqs_client.h"
@@ -72,6 +73,9 @@ struct PipelineOptions {
   std::chrono::milliseconds idle_check_interval{500};
   // After `stop`: how long to keep committing and deleting what is in hand.
   std::chrono::milliseconds shutdown_timeout{20000};
+  // Optional (may be null; must outlive Run()): receives liveness beats from the receive and
+  // write loops, batch sizes and commit times, the count of messages held, and the shutdown.
+  ops::Metrics* metrics = nullptr;
 };
 
 class Pipeline {

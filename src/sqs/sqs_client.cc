@@ -47,6 +47,7 @@ SqsClient::SqsClient(Options options, std::shared_ptr<HttpTransport> transport,
       transport_(std::move(transport)),
       credentials_(std::move(credentials)),
       clock_(clock),
+      on_request_(options_.on_request),
       use_query_(options_.protocol == Options::Protocol::kQuery),
       protocol_settled_(options_.protocol != Options::Protocol::kAuto) {
   std::string_view endpoint = options_.endpoint_url;
@@ -126,11 +127,19 @@ Result<SqsClient::Exchange> SqsClient::Call(std::string_view operation, const En
     if (!body.ok()) return body.status().WithContext(operation);
     request.body = std::move(body).value();
 
+    const auto started = std::chrono::steady_clock::now();
     Result<HttpResponse> response = Attempt(operation, wire, request);
+    const auto observe = [&](std::string_view outcome) {
+      if (!on_request_) return;
+      on_request_(
+          operation, outcome,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    };
     const bool transport_failed = !response.ok();
     Status failure;
     if (response.ok()) {
       if (response->status >= 200 && response->status < 300) {
+        observe("ok");
         if (!use_query_.load()) protocol_settled_ = true;
         retry_budget_.OnSuccess(retry_cost);
         return Exchange{std::move(response).value(), &wire};
@@ -140,8 +149,14 @@ Result<SqsClient::Exchange> SqsClient::Call(std::string_view operation, const En
         --attempt;  // the same call again, in the protocol the server speaks
         continue;
       }
-      failure = StatusFromError(operation, response->status, wire.decode_error(*response));
+      const ErrorInfo error = wire.decode_error(*response);
+      const bool throttled = response->status == 429 ||
+                             error.code.find("Throttl") != std::string::npos ||
+                             error.code == "RequestThrottled" || error.code == "OverLimit";
+      observe(throttled ? "throttled" : "error");
+      failure = StatusFromError(operation, response->status, error);
     } else {
+      observe("error");
       failure = response.status();
     }
     if (!failure.IsRetryable() || attempt >= max_attempts) return failure;

@@ -60,6 +60,11 @@ class SqsClient {
     int max_attempts = 3;      // total attempts for transient failures (>= 1)
     enum class Protocol { kAuto, kJson, kQuery };
     Protocol protocol = Protocol::kAuto;
+    // Called after every attempt (for metrics): the operation, "ok" (2xx), "throttled" (429 or a
+    // throttling code) or "error" (any other answer, or none), and the attempt's seconds. Called
+    // from the calling thread; must be thread-safe and must not call back into the client.
+    std::function<void(std::string_view operation, std::string_view outcome, double seconds)>
+        on_request = nullptr;
   };
 
   SqsClient(Options options, std::shared_ptr<HttpTransport> transport,
@@ -81,6 +86,10 @@ class SqsClient {
 
   const std::string& region() const { return options_.region; }
   int retry_tokens() const { return retry_budget_.tokens(); }
+  using RequestObserver = std::function<void(std::string_view, std::string_view, double)>;
+  // Replaces Options::on_request. Call before the client is shared between threads.
+  void SetRequestObserver(RequestObserver observer) { on_request_ = std::move(observer); }
+
   // "json" or "query": the protocol the next call will use.
   std::string_view protocol() const { return codec().name; }
 
@@ -112,6 +121,7 @@ class SqsClient {
   const std::shared_ptr<CredentialsProvider> credentials_;
   Clock& clock_;
   RetryBudget retry_budget_;
+  RequestObserver on_request_;
   std::atomic<bool> use_query_{false};
   std::atomic<bool> protocol_settled_{false};  // no more switching
   Status endpoint_status_;                     // non-OK if options_.endpoint_url does not parse

@@ -541,5 +541,22 @@ TEST(LooksLikeQueryOnlyServerTest, OnlyQueryOnlyAnswersCount) {
   EXPECT_FALSE(LooksLikeQueryOnlyServer(FakeTransport::Error(500, "InternalError", "oops")));
 }
 
+TEST_F(SqsClientTest, EveryAttemptIsReportedWithItsOutcome) {
+  auto transport = std::make_shared<FakeTransport>();
+  transport->Push(FakeTransport::Error(400, "ThrottlingException", "slow down"));
+  transport->Push(FakeTransport::Ok(503, ""));
+  transport->Push(FakeTransport::Ok(200, "{}"));
+  SqsClient::Options options{kEndpoint, "us-east-1", 3};
+  std::vector<std::string> seen;
+  options.on_request = [&](std::string_view operation, std::string_view outcome, double seconds) {
+    EXPECT_GE(seconds, 0);
+    seen.push_back(std::string(operation) + " " + std::string(outcome));
+  };
+  SqsClient client(options, transport, credentials_, clock_);
+  ASSERT_TRUE(client.ReceiveMessage(kQueue, ReceiveRequest{}).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"ReceiveMessage throttled", "ReceiveMessage error",
+                                            "ReceiveMessage ok"}));
+}
+
 }  // namespace
 }  // namespace sqs2pg::sqs

@@ -3,6 +3,7 @@
 // refuses without saying which, ledger pruning, and no personal data at debug log level. Each
 // would fail without the behaviour it names (see the comment in each test).
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 
 #include <fstream>
@@ -217,13 +218,41 @@ TEST_F(ReliabilityTest, NoRawPersonalDataAtDebugLevel) {
                    ips[35] + R"("], "device_id": ")" + devices[35] + R"("})");
   SendBodies(*sqs_, queue_url_, bodies);
 
-  ProcessResult run = Drain({"--log-level", "debug", "--dlq-url", dlq});
+  // `run`, so that the metrics can be scraped once everything is handled.
+  std::vector<std::string> argv = {Sqs2pgBinary()};
+  for (const auto& a : ConsumeArgs("run", {"--log-level", "debug", "--dlq-url", dlq, "--wait-time",
+                                           "1", "--metrics-addr", "127.0.0.1:0"})) {
+    argv.push_back(a);
+  }
+  RunningProcess running(argv, Sqs2pgTestEnv());
+  ASSERT_TRUE(WaitForRows(30));
+  std::string metrics;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (std::chrono::steady_clock::now() < deadline &&
+         Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects") < 6) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  const std::string marker = "metrics and probes on http://127.0.0.1:";
+  const std::string log = running.Output();
+  const size_t at = log.find(marker);
+  ASSERT_NE(at, std::string::npos) << log;
+  httplib::Client client("127.0.0.1", std::stoi(log.substr(at + marker.size())));
+  // The counters move just after the commit: scrape until they show it.
+  while (std::chrono::steady_clock::now() < deadline &&
+         metrics.find("sqs2pg_rows_inserted_total 30\n") == std::string::npos) {
+    auto scraped = client.Get("/metrics");
+    if (scraped) metrics = scraped->body;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_NE(metrics.find("sqs2pg_rows_inserted_total 30\n"), std::string::npos) << metrics;
+  running.Signal(SIGTERM);
+  ProcessResult run = running.Wait(seconds(60));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 30);
   EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects"), 6);
   EXPECT_NE(run.output.find("Z debug "), std::string::npos) << "debug logging was not on";
 
-  std::string everything = run.output;
+  std::string everything = run.output + metrics;
   for (const auto& table : {table_, schema_ + ".sqs2pg_rejects", schema_ + ".sqs2pg_ledger"}) {
     for (const auto& row : Query("SELECT t::text FROM " + table + " t")) everything += row[0];
   }

@@ -1,0 +1,102 @@
+#include "cli/config_file.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "cli/settings.h"
+
+namespace sqs2pg::cli {
+namespace {
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  ConfigFileTest() {
+    AddCommonOptions(app_, settings_);
+    app_.add_option("--config", config_path_);
+  }
+  ~ConfigFileTest() override { std::remove(path_.c_str()); }
+
+  std::string Write(const std::string& text) {
+    std::ofstream(path_) << text;
+    return path_;
+  }
+  sqs::EnvGetter Env() const {
+    return [this](const std::string& name) -> std::optional<std::string> {
+      auto it = env_.find(name);
+      if (it == env_.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+
+  CLI::App app_;
+  Settings settings_;
+  std::string config_path_;
+  std::map<std::string, std::string> env_;
+  const std::string path_ =
+      ::testing::TempDir() + "sqs2pg-config-" + std::to_string(::getpid()) + ".toml";
+};
+
+TEST_F(ConfigFileTest, FindsThePathInFlagsOrEnvironment) {
+  EXPECT_EQ(ConfigFilePath({"drain", "--config", "/a.toml"}, Env()), "/a.toml");
+  EXPECT_EQ(ConfigFilePath({"--config=/b.toml", "run"}, Env()), "/b.toml");
+  EXPECT_EQ(ConfigFilePath({"run"}, Env()), "");
+  env_["SQS2PG_CONFIG"] = "/c.toml";
+  EXPECT_EQ(ConfigFilePath({"run"}, Env()), "/c.toml");
+  EXPECT_EQ(ConfigFilePath({"run", "--config", "/a.toml"}, Env()), "/a.toml");
+}
+
+TEST_F(ConfigFileTest, FlagsAndEnvironmentWinOverTheFile) {
+  const std::string path = Write(
+      "# comment\n"
+      "queue-url = \"http://q/000000000000/from-file\"\n"
+      "receivers = 8\n"
+      "batch_size = 100\n"
+      "table = 'public.logins'\n");
+  env_["SQS2PG_RECEIVERS"] = "3";
+  Result<std::vector<std::string>> args =
+      ConfigFileArgs(path, app_, {"drain", "--batch-size", "50"}, Env());
+  ASSERT_TRUE(args.ok()) << args.status().ToString();
+  EXPECT_EQ(*args, (std::vector<std::string>{"--queue-url=http://q/000000000000/from-file",
+                                             "--table=public.logins"}));
+}
+
+TEST_F(ConfigFileTest, MistakesAreErrorsThatNeverQuoteValues) {
+  Result<std::vector<std::string>> unknown =
+      ConfigFileArgs(Write("databse-url = \"postgresql://u:hunter2@h/db\"\n"), app_, {}, Env());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("unknown key 'databse-url'"), std::string::npos);
+  EXPECT_EQ(unknown.status().message().find("hunter2"), std::string::npos);
+
+  EXPECT_FALSE(ConfigFileArgs(Write("[sqs]\nregion = \"eu-west-1\"\n"), app_, {}, Env()).ok());
+  EXPECT_FALSE(ConfigFileArgs(Write("region = \"a\"\nregion = \"b\"\n"), app_, {}, Env()).ok());
+  EXPECT_FALSE(ConfigFileArgs(Write("config = \"/other\"\n"), app_, {}, Env()).ok());
+  Result<std::vector<std::string>> missing =
+      ConfigFileArgs("/nonexistent/sqs2pg.toml", app_, {}, Env());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("/nonexistent/sqs2pg.toml"), std::string::npos);
+}
+
+TEST_F(ConfigFileTest, EffectiveConfigSaysWhereEachValueCameFromAndRedacts) {
+  env_["SQS2PG_RECEIVERS"] = "3";
+  std::vector<std::string> args = {"--region=eu-west-1", "--database-url",
+                                   "postgresql://app:hunter2@db:5432/prod", "--receivers", "3"};
+  std::reverse(args.begin(), args.end());
+  app_.parse(args);
+  const std::string out = EffectiveConfig(app_, {"--region"}, Env());
+  EXPECT_NE(out.find("region = \"eu-west-1\"  # config file\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("receivers = \"3\"  # environment SQS2PG_RECEIVERS\n"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("database-url = \"postgresql://app:***@db:5432/prod\"  # flag\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
+  EXPECT_NE(out.find("batch-size = \"2000\"  # default\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("config ="), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace sqs2pg::cli

@@ -1,0 +1,105 @@
+#include "ops/metrics.h"
+
+#include <gtest/gtest.h>
+
+namespace sqs2pg::ops {
+namespace {
+
+using std::chrono::seconds;
+using std::chrono::steady_clock;
+
+bool Has(const std::string& text, const std::string& line) {
+  return text.find(line + "\n") != std::string::npos;
+}
+
+TEST(HistogramTest, BucketsAreCumulativeWithSumAndCount) {
+  Histogram h({1, 10});
+  h.Observe(0.5);
+  h.Observe(1);  // le is inclusive
+  h.Observe(7);
+  h.Observe(70);
+  std::string out;
+  h.Render("x", "op=\"a\"", &out);
+  EXPECT_TRUE(Has(out, "x_bucket{op=\"a\",le=\"1\"} 2")) << out;
+  EXPECT_TRUE(Has(out, "x_bucket{op=\"a\",le=\"10\"} 3")) << out;
+  EXPECT_TRUE(Has(out, "x_bucket{op=\"a\",le=\"+Inf\"} 4")) << out;
+  EXPECT_TRUE(Has(out, "x_sum{op=\"a\"} 78.5")) << out;
+  EXPECT_TRUE(Has(out, "x_count{op=\"a\"} 4")) << out;
+}
+
+TEST(MetricsTest, RendersRunStatsAndItsOwnSeries) {
+  RunStats stats;
+  stats.received = 12;
+  stats.inserted = 9;
+  stats.duplicates = 1;
+  stats.deleted = 10;
+  stats.AddRejected("invalid_json");
+  stats.AddRejected("invalid_json");
+  Metrics metrics(stats);
+  metrics.ObserveSqsRequest("ReceiveMessage", "ok", 0.002);
+  metrics.ObserveSqsRequest("ReceiveMessage", "ok", 0.003);
+  metrics.ObserveSqsRequest("DeleteMessageBatch", "throttled", 0.2);
+  metrics.ObserveBatch(12, 0.04);
+  metrics.SetMessagesHeld(3);
+  metrics.SetQueueDepth(100, 7);
+
+  const std::string out = metrics.Render();
+  EXPECT_TRUE(Has(out, "# TYPE sqs2pg_messages_received_total counter")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_messages_received_total 12")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_rows_inserted_total 9")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_duplicates_skipped_total 1")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_messages_deleted_total 10")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_messages_rejected_total{reason=\"invalid_json\"} 2")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_sqs_requests_total{operation=\"ReceiveMessage\",outcome=\"ok\"} 2"))
+      << out;
+  EXPECT_TRUE(Has(
+      out, "sqs2pg_sqs_requests_total{operation=\"DeleteMessageBatch\",outcome=\"throttled\"} 1"))
+      << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_sqs_request_seconds_count{operation=\"ReceiveMessage\"} 2")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_batch_messages_count 1")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_commit_seconds_bucket{le=\"0.05\"} 1")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_messages_in_flight 3")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_queue_approximate_messages{state=\"visible\"} 100")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_queue_approximate_messages{state=\"in_flight\"} 7")) << out;
+}
+
+TEST(MetricsTest, LabelValuesAreEscaped) {
+  RunStats stats;
+  stats.AddRejected("a\"b\\c\nd");
+  const std::string out = Metrics(stats).Render();
+  EXPECT_TRUE(Has(out, R"(sqs2pg_messages_rejected_total{reason="a\"b\\c\nd"} 1)")) << out;
+}
+
+TEST(MetricsTest, AliveUntilTheBeatsStop) {
+  RunStats stats;
+  steady_clock::time_point now{};
+  Metrics metrics(stats, seconds(120), [&] { return now; });
+  EXPECT_TRUE(metrics.Alive());
+  now += seconds(100);
+  EXPECT_TRUE(metrics.Alive());
+  now += seconds(30);
+  EXPECT_FALSE(metrics.Alive());
+  metrics.Beat();
+  EXPECT_TRUE(metrics.Alive());
+}
+
+TEST(MetricsTest, ReadyNeedsEveryDependencyAndNoShutdown) {
+  RunStats stats;
+  Metrics metrics(stats);
+  EXPECT_FALSE(metrics.Ready());  // nothing checked yet
+  metrics.SetReady("postgresql", true);
+  metrics.SetReady("sqs", true);
+  EXPECT_TRUE(metrics.Ready());
+  EXPECT_TRUE(Has(metrics.Render(), "sqs2pg_up 1"));
+  metrics.SetReady("postgresql", false);
+  EXPECT_FALSE(metrics.Ready());
+  EXPECT_NE(metrics.ReadinessReport().find("postgresql unreachable"), std::string::npos);
+  EXPECT_TRUE(Has(metrics.Render(), "sqs2pg_up 0"));
+  metrics.SetReady("postgresql", true);
+  metrics.SetShuttingDown();
+  EXPECT_FALSE(metrics.Ready());
+  EXPECT_NE(metrics.ReadinessReport().find("shutting down"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sqs2pg::ops

@@ -1,0 +1,321 @@
+// Production operations (issue 6), end to end through the real binary: Prometheus metrics and the
+// /healthz and /readyz probes on --metrics-addr, JSON logs, the drain progress line on a terminal,
+// and the config file with its precedence (flags > environment > file > defaults).
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <simdjson.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "support/pg_cluster.h"
+#include "support/pg_test_env.h"
+#include "support/sqs2pg_fixture.h"
+
+namespace sqs2pg::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Steady = std::chrono::steady_clock;
+
+template <typename Condition>
+bool WaitFor(Condition condition, seconds timeout) {
+  const auto deadline = Steady::now() + timeout;
+  while (Steady::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return condition();
+}
+
+// The port of "metrics and probes on http://127.0.0.1:PORT/metrics" in a process's log; 0 if not
+// there yet.
+int MetricsPort(const std::string& output) {
+  std::smatch m;
+  if (!std::regex_search(output, m, std::regex("metrics and probes on http://[^:]+:([0-9]+)/"))) {
+    return 0;
+  }
+  return std::stoi(m[1]);
+}
+
+// The value of a sample line "<series> <value>" in a Prometheus exposition; -1 if absent.
+double Sample(const std::string& exposition, const std::string& series) {
+  const std::string prefix = series + " ";
+  for (size_t at = 0; at < exposition.size();) {
+    const size_t end = exposition.find('\n', at);
+    const std::string line = exposition.substr(at, end - at);
+    if (line.starts_with(prefix)) return std::stod(line.substr(prefix.size()));
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return -1;
+}
+
+class OperationsTest : public Sqs2pgFixture {
+ protected:
+  std::string TempFile(const std::string& name, const std::string& text) {
+    const std::string path = ::testing::TempDir() + "sqs2pg-ops-" + schema_ + "-" + name;
+    std::ofstream(path) << text;
+    files_.push_back(path);
+    return path;
+  }
+  void TearDown() override {
+    for (const auto& f : files_) std::remove(f.c_str());
+    Sqs2pgFixture::TearDown();
+  }
+  std::vector<std::string> files_;
+};
+
+TEST_F(OperationsTest, MetricsAndProbesReflectTheRunAndHoldNoPersonalData) {
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 40; ++i) bodies.push_back(LoginEvent(i));
+  bodies.push_back("not json at all");
+  bodies.push_back(R"({"foo": "oops_wrong_msg_type", "bar": "123"})");
+  SendBodies(*sqs_, queue_url_, bodies);
+
+  std::vector<std::string> argv = {Sqs2pgBinary()};
+  for (const auto& a : ConsumeArgs("run", {"--metrics-addr", "127.0.0.1:0", "--wait-time", "1"})) {
+    argv.push_back(a);
+  }
+  RunningProcess run(argv, Sqs2pgTestEnv());
+  int port = 0;
+  ASSERT_TRUE(WaitFor([&] { return (port = MetricsPort(run.Output())) > 0; }, seconds(30)))
+      << run.Output();
+  httplib::Client client("127.0.0.1", port);
+
+  std::string metrics;
+  const bool all_in = WaitFor(
+      [&] {
+        auto res = client.Get("/metrics");
+        if (!res || res->status != 200) return false;
+        metrics = res->body;
+        return Sample(metrics, "sqs2pg_rows_inserted_total") == 40 &&
+               Sample(metrics, "sqs2pg_messages_deleted_total") == 40;
+      },
+      seconds(60));
+  ASSERT_TRUE(all_in) << metrics << run.Output();
+  EXPECT_GE(Sample(metrics, "sqs2pg_messages_received_total"), 42) << metrics;
+  EXPECT_EQ(Sample(metrics, "sqs2pg_duplicates_skipped_total"), 0) << metrics;
+  EXPECT_EQ(Sample(metrics, "sqs2pg_messages_rejected_total{reason=\"invalid_json\"}"), 1)
+      << metrics;
+  EXPECT_EQ(Sample(metrics, "sqs2pg_messages_rejected_total{reason=\"missing_field\"}"), 1)
+      << metrics;
+  EXPECT_GT(
+      Sample(metrics, "sqs2pg_sqs_requests_total{operation=\"ReceiveMessage\",outcome=\"ok\"}"), 0)
+      << metrics;
+  EXPECT_GT(
+      Sample(metrics, "sqs2pg_sqs_requests_total{operation=\"DeleteMessageBatch\",outcome=\"ok\"}"),
+      0)
+      << metrics;
+  EXPECT_GE(Sample(metrics, "sqs2pg_batch_messages_count"), 1) << metrics;
+  EXPECT_GE(Sample(metrics, "sqs2pg_commit_seconds_count"), 1) << metrics;
+  EXPECT_GE(Sample(metrics, "sqs2pg_sqs_request_seconds_count{operation=\"ReceiveMessage\"}"), 1)
+      << metrics;
+  EXPECT_GE(Sample(metrics, "sqs2pg_messages_in_flight"), 0) << metrics;
+  // The depth gauge is polled: wait for a figure (the two rejects stay in the queue, no DLQ).
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto res = client.Get("/metrics");
+        return res && Sample(res->body, "sqs2pg_queue_approximate_messages{state=\"visible\"}") +
+                              Sample(res->body,
+                                     "sqs2pg_queue_approximate_messages{state=\"in_flight\"}") ==
+                          2;
+      },
+      seconds(60)));
+  // No ip (10.x.y.z of LoginEvent) nor device id in what a scraper sees.
+  EXPECT_FALSE(std::regex_search(metrics, std::regex("10\\.0\\.[0-9]+\\.[0-9]+"))) << metrics;
+  EXPECT_EQ(metrics.find("dev-"), std::string::npos) << metrics;
+
+  auto health = client.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto ready = client.Get("/readyz");
+        return ready && ready->status == 200;
+      },
+      seconds(30)));
+  auto ready = client.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_NE(ready->body.find("postgresql ok"), std::string::npos) << ready->body;
+  EXPECT_NE(ready->body.find("sqs ok"), std::string::npos) << ready->body;
+
+  run.Signal(SIGTERM);
+  ProcessResult done = run.Wait(seconds(60));
+  EXPECT_EQ(done.exit_code, 0) << done.output;
+}
+
+TEST(OperationsOutageTest, ReadyzFailsWhileTheDatabaseIsDownAndRecovers) {
+  PgCluster cluster;
+  ASSERT_TRUE(cluster.Start());
+  ASSERT_TRUE(
+      cluster.Exec(std::string("CREATE TABLE user_logins (") + pgtest::kUserLoginsColumns + ")"));
+  auto sqs = MakeTestSqsClient();
+  const std::string queue_url = CreateTestQueue(*sqs, "readyz");
+  RunningProcess run(
+      {Sqs2pgBinary(), "run", "--queue-url", queue_url, "--database-url", cluster.url(), "--table",
+       "user_logins", "--wait-time", "1", "--metrics-addr", "127.0.0.1:0"},
+      Sqs2pgTestEnv());
+  int port = 0;
+  ASSERT_TRUE(WaitFor([&] { return (port = MetricsPort(run.Output())) > 0; }, seconds(30)))
+      << run.Output();
+  httplib::Client client("127.0.0.1", port);
+  const auto ready_status = [&] {
+    auto res = client.Get("/readyz");
+    return res ? res->status : -1;
+  };
+  ASSERT_TRUE(WaitFor([&] { return ready_status() == 200; }, seconds(30))) << run.Output();
+
+  ASSERT_TRUE(cluster.Stop());
+  ASSERT_TRUE(WaitFor([&] { return ready_status() == 503; }, seconds(30))) << run.Output();
+  auto res = client.Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->body.find("postgresql unreachable"), std::string::npos) << res->body;
+  auto health = client.Get("/healthz");  // alive all along: an outage is not a wedge
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+
+  ASSERT_TRUE(cluster.Start());
+  EXPECT_TRUE(WaitFor([&] { return ready_status() == 200; }, seconds(30))) << run.Output();
+
+  run.Signal(SIGTERM);
+  // While it shuts down it is not ready (checked when the stop is seen, before the exit).
+  ProcessResult done = run.Wait(seconds(60));
+  EXPECT_EQ(done.exit_code, 0) << done.output;
+}
+
+TEST_F(OperationsTest, DrainServesMetricsToo) {
+  SendBodies(*sqs_, queue_url_, {LoginEvent(1), LoginEvent(2)});
+  ProcessResult run = Drain({"--metrics-addr", "127.0.0.1:0"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_GT(MetricsPort(run.output), 0) << run.output;
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 2);
+}
+
+TEST_F(OperationsTest, JsonLogsAreOneObjectPerLineWithoutPersonalData) {
+  SendBodies(*sqs_, queue_url_, {LoginEvent(1), LoginEvent(2), "{\"ip\": \"10.9.9.9\"}"});
+  ProcessResult run = Drain({"--log-format", "json", "--log-level", "debug"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  simdjson::dom::parser parser;
+  int lines = 0;
+  bool summary = false;
+  std::istringstream in(run.output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    ++lines;
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << "not JSON: " << line;
+    std::string_view level, message, time;
+    ASSERT_EQ(doc["level"].get_string().get(level), simdjson::SUCCESS) << line;
+    ASSERT_EQ(doc["message"].get_string().get(message), simdjson::SUCCESS) << line;
+    ASSERT_EQ(doc["time"].get_string().get(time), simdjson::SUCCESS) << line;
+    if (message.starts_with("summary: ")) {
+      summary = true;
+      EXPECT_NE(message.find("inserted=2"), std::string_view::npos) << message;
+      EXPECT_NE(message.find("rejected=1"), std::string_view::npos) << message;
+    }
+  }
+  EXPECT_GT(lines, 3);
+  EXPECT_TRUE(summary) << run.output;
+  EXPECT_EQ(run.output.find("10.9.9.9"), std::string::npos);
+  EXPECT_EQ(run.output.find("10.0.0.1"), std::string::npos);
+  EXPECT_EQ(run.output.find("dev-1"), std::string::npos);
+}
+
+// Runs argv on a pseudo-terminal (as a user at a shell would) and returns what it printed.
+ProcessResult RunOnTerminal(const std::vector<std::string>& argv,
+                            const std::vector<std::string>& env) {
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
+    setenv("TERM", "xterm", 1);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  ProcessResult result;
+  if (pid < 0) return result;
+  char buffer[4096];
+  const auto deadline = Steady::now() + seconds(120);
+  while (Steady::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (poll(&p, 1, 200) > 0) {
+      const ssize_t n = read(master, buffer, sizeof(buffer));
+      if (n <= 0) break;  // EIO once the child has exited and closed the terminal
+      result.output.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  close(master);
+  int status = 0;
+  if (waitpid(pid, &status, 0) == pid && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  return result;
+}
+
+TEST_F(OperationsTest, DrainShowsProgressOnATerminalOnly) {
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 300; ++i) bodies.push_back(LoginEvent(i));
+  SendBodies(*sqs_, queue_url_, bodies);
+  std::vector<std::string> argv = {Sqs2pgBinary()};
+  for (const auto& a : ConsumeArgs("drain")) argv.push_back(a);
+  ProcessResult on_terminal = RunOnTerminal(argv, Sqs2pgTestEnv());
+  ASSERT_EQ(on_terminal.exit_code, 0) << on_terminal.output;
+  EXPECT_NE(on_terminal.output.find("\rprocessed "), std::string::npos) << on_terminal.output;
+  EXPECT_NE(on_terminal.output.find("processed 300 / ~300 (100%)"), std::string::npos)
+      << on_terminal.output;
+  EXPECT_NE(on_terminal.output.find(" msg/s"), std::string::npos);
+
+  SendBodies(*sqs_, queue_url_, {LoginEvent(1000)});
+  ProcessResult piped = Drain();
+  ASSERT_EQ(piped.exit_code, 0) << piped.output;
+  EXPECT_EQ(piped.output.find("processed "), std::string::npos) << piped.output;
+  EXPECT_EQ(piped.output.find('\r'), std::string::npos);
+}
+
+TEST_F(OperationsTest, ConfigFileSitsBelowEnvironmentAndFlags) {
+  const std::string config =
+      TempFile("sqs2pg.toml", "queue-url = \"" + queue_url_ + "\"\n" + "database-url = \"" +
+                                  database_url_ + "\"\n" + "table = \"" + table_ + "\"\n" +
+                                  "receivers = 7\nbatch-size = 100\nregion = \"eu-west-2\"\n");
+  std::vector<std::string> env = Sqs2pgTestEnv();
+  env.push_back("SQS2PG_RECEIVERS=5");
+  ProcessResult shown =
+      RunProcess({Sqs2pgBinary(), "--config", config, "config", "--batch-size", "50"}, env);
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("batch-size = \"50\"  # flag"), std::string::npos) << shown.output;
+  EXPECT_NE(shown.output.find("receivers = \"5\"  # environment SQS2PG_RECEIVERS"),
+            std::string::npos)
+      << shown.output;
+  EXPECT_NE(shown.output.find("region = \"eu-west-2\"  # config file"), std::string::npos)
+      << shown.output;
+  EXPECT_NE(shown.output.find("visibility-timeout = \"60\"  # default"), std::string::npos)
+      << shown.output;
+
+  // The printed configuration is itself a config file: a drain runs from it alone.
+  const std::string printed = TempFile("printed.toml", [&] {
+    ProcessResult r = RunProcess({Sqs2pgBinary(), "--config", config, "config"}, Sqs2pgTestEnv());
+    return r.output;
+  }());
+  SendBodies(*sqs_, queue_url_, {LoginEvent(1), LoginEvent(2), LoginEvent(3)});
+  ProcessResult drained = RunProcess(
+      {Sqs2pgBinary(), "drain", "--config", printed, "--region", "us-east-1"}, Sqs2pgTestEnv());
+  ASSERT_EQ(drained.exit_code, 0) << drained.output;
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 3);
+
+  const std::string bad = TempFile("bad.toml", "queue-ulr = \"x\"\n");
+  ProcessResult refused = RunProcess({Sqs2pgBinary(), "--config", bad, "drain"}, Sqs2pgTestEnv());
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("unknown key 'queue-ulr'"), std::string::npos) << refused.output;
+}
+
+}  // namespace
+}  // namespace sqs2pg::testing
