@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,9 +35,14 @@ std::vector<std::string> MergedEnvironment(const std::vector<std::string>& env) 
   return env_strings;
 }
 
+// In the child: a test binary that dies (a ctest timeout, a crash) takes its children with it,
+// so no stand-in server or sqs2pg outlives it and holds ports or queues.
+void DieWithParent() { prctl(PR_SET_PDEATHSIG, SIGKILL); }
+
 // In the child: points stdout and stderr at `fd` and execs; never returns.
 [[noreturn]] void ExecWithOutput(int fd, const std::vector<std::string>& argv,
                                  const std::vector<std::string>& env_strings) {
+  DieWithParent();
   dup2(fd, STDOUT_FILENO);
   dup2(fd, STDERR_FILENO);
   close(fd);
@@ -165,6 +171,7 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv) {
   if (pipe(fds) != 0) return;
   pid_ = fork();
   if (pid_ == 0) {
+    DieWithParent();
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
     close(fds[1]);
