@@ -139,6 +139,17 @@ std::string Metrics::Render() const {
           stats_.dead_lettered);
   counter("sqs2pg_visibility_extended_total", "Receipts extended by the visibility heartbeat.",
           stats_.visibility_extended);
+  counter("sqs2pg_delete_failures_total",
+          "Deletes that failed or came back Failed (the redelivered copies are skipped).",
+          stats_.delete_failures);
+  counter("sqs2pg_messages_released_total",
+          "Uncommitted messages made visible again at shutdown (visibility 0).", stats_.released);
+  counter("sqs2pg_batches_split_total",
+          "Batches split to isolate rows the database refused without naming them.",
+          stats_.split_batches);
+  counter("sqs2pg_md5_mismatches_total",
+          "Messages whose body did not match MD5OfBody (dropped; SQS redelivers them).",
+          stats_.md5_mismatches);
 
   Header("sqs2pg_messages_rejected_total", "counter", "Messages rejected, by reason code.", &out);
   for (const auto& [reason, n] : stats_.RejectedByReason()) {
