@@ -65,7 +65,13 @@ int CheckCommand(const Settings& settings) {
 
   Result<std::string> key = LoadMaskKey(settings);
   report(key.ok(), "mask key",
-         key.ok() ? fmt::format("{} bytes", key->size()) : key.status().message());
+         key.ok() ? fmt::format("{} bytes, key id {}; masking {} ({})", key->size(),
+                                transform::MaskKeyId(*key),
+                                transform::MaskSchemeName(MaskSchemeSetting(settings)),
+                                MaskSchemeSetting(settings) == transform::MaskScheme::kAesSiv
+                                    ? "reversible with the key: sqs2pg unmask"
+                                    : "one-way")
+                  : key.status().message());
 
   Result<SqsSetup> sqs = MakeSqsClient(settings);
   if (!sqs.ok()) {

@@ -161,7 +161,10 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
     progress->Start();
   }
 
-  transform::EventTransformer transformer((*sink)->columns(), transform::Masker(*key));
+  transform::Masker masker(MaskSchemeSetting(settings), *key);
+  spdlog::info("masking ip and device_id with {} (key id {})",
+               transform::MaskSchemeName(masker.scheme()), masker.key_id());
+  transform::EventTransformer transformer((*sink)->columns(), std::move(masker));
   pipeline::Pipeline pipeline(options, *sqs->client, **sink, std::move(transformer), stats,
                               StopRequested());
   Status status = pipeline.Run();

@@ -1,5 +1,6 @@
-// sqs2pg: drains login events from Amazon SQS, masks personal data with a keyed HMAC, and loads
-// them into PostgreSQL with exactly-once effect. See README.md.
+// sqs2pg: drains login events from Amazon SQS, masks personal data with a keyed HMAC (or AES-SIV,
+// reversible by key holders), and loads them into PostgreSQL with exactly-once effect. See
+// README.md.
 #include <curl/curl.h>
 
 #include <CLI/CLI.hpp>
@@ -40,9 +41,17 @@ int main(int argc, char** argv) {
 
   std::string field;
   std::vector<std::string> values;
-  auto* mask = app.add_subcommand("mask", "Print the masked form of values (needs the key)");
+  auto* mask = app.add_subcommand(
+      "mask", "Print the masked form of values under the --mask scheme (needs the key)");
   mask->add_option("--field", field, "ip or device_id")->required();
   mask->add_option("values", values, "Values to mask")->required();
+  auto* unmask = app.add_subcommand(
+      "unmask",
+      "Print the original of aes-siv masks, one per line (needs the key; hmac-sha256 masks are "
+      "one-way). Prints nothing unless every mask decrypts");
+  unmask->add_option("--field", field, "ip or device_id: the column the masks come from")
+      ->required();
+  unmask->add_option("values", values, "Masks (s1.<key id>.<data>) to unmask")->required();
 
   sqs2pg::cli::ProduceOptions produce_options;
   auto* produce =
@@ -61,7 +70,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
 
-  for (auto* sub : {drain, run, check, config, mask, produce}) sub->fallthrough();
+  for (auto* sub : {drain, run, check, config, mask, unmask, produce}) sub->fallthrough();
 
   // The config file's settings go in as flags placed before the subcommand, except those that a
   // flag or an environment variable already sets (see config_file.h for why).
@@ -109,6 +118,7 @@ int main(int argc, char** argv) {
   if (*run) return sqs2pg::cli::ConsumeCommand(settings, /*stop_when_empty=*/false);
   if (*check) return sqs2pg::cli::CheckCommand(settings);
   if (*mask) return sqs2pg::cli::MaskCommand(settings, field, values);
+  if (*unmask) return sqs2pg::cli::UnmaskCommand(settings, field, values);
   if (*produce) return sqs2pg::cli::ProduceCommand(settings, produce_options);
   return 2;
 }

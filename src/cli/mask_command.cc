@@ -1,20 +1,28 @@
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 
 #include "cli/commands.h"
 #include "transform/masker.h"
 
 namespace sqs2pg::cli {
 
+transform::MaskScheme MaskSchemeSetting(const Settings& settings) {
+  std::optional<transform::MaskScheme> scheme = transform::ParseMaskScheme(settings.mask);
+  if (!scheme) {
+    std::fprintf(stderr, "sqs2pg: internal error: --mask was not validated\n");
+    std::abort();
+  }
+  return *scheme;
+}
+
 int MaskCommand(const Settings& settings, const std::string& field,
                 const std::vector<std::string>& values) {
-  transform::MaskField mask_field;
-  if (field == "ip") {
-    mask_field = transform::MaskField::kIp;
-  } else if (field == "device_id") {
-    mask_field = transform::MaskField::kDeviceId;
-  } else {
+  std::optional<transform::MaskField> mask_field = transform::ParseMaskField(field);
+  if (!mask_field) {
     spdlog::error("mask: --field must be ip or device_id");
     return 2;
   }
@@ -23,9 +31,12 @@ int MaskCommand(const Settings& settings, const std::string& field,
     spdlog::error("{}", key.status().message());
     return 2;
   }
-  transform::Masker masker(*key);
+  transform::Masker masker(MaskSchemeSetting(settings), *key);
+  OPENSSL_cleanse(key->data(), key->size());
+  std::string masked;
   for (const std::string& value : values) {
-    std::printf("%s\n", masker.Mask(mask_field, value).c_str());
+    masker.MaskInto(*mask_field, value, &masked);
+    std::printf("%s\n", masked.c_str());
   }
   return 0;
 }

@@ -41,6 +41,12 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
                  "File holding the masking master key (hex, or base64: prefix; >= 32 bytes); "
                  "else SQS2PG_MASK_KEY")
       ->envname("SQS2PG_MASK_KEY_FILE");
+  app.add_option("--mask", s.mask,
+                 "Masking of ip and device_id: hmac-sha256 (one-way keyed hash) or aes-siv "
+                 "(deterministic encryption that key holders can reverse with `sqs2pg unmask`)")
+      ->envname("SQS2PG_MASK")
+      ->check(CLI::IsMember({"hmac-sha256", "aes-siv"}))
+      ->capture_default_str();
   app.add_option("--log-level", s.log_level, "trace, debug, info, warn, error or off")
       ->envname("SQS2PG_LOG_LEVEL")
       ->capture_default_str();

@@ -30,6 +30,7 @@ struct Settings {
   std::string region;
   std::string ca_bundle;
   std::string mask_key_file;
+  std::string mask = "hmac-sha256";  // masking scheme: hmac-sha256 or aes-siv
   std::string log_level = "info";
   std::string log_format = "text";  // text or json
   std::string metrics_addr;         // HOST:PORT for /metrics, /healthz, /readyz; empty: off

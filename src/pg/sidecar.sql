@@ -2,7 +2,7 @@
 --   sqs2pg_ledger            one row per committed SQS message (exactly-once effect)
 --   sqs2pg_rejects           messages that could not be loaded, with the reason
 --   sqs2pg_app_version_text  2003000 -> '2.3.0', for reading an integer app_version
---   sqs2pg_mask              the service's masking, in SQL (only when pgcrypto is installed)
+--   sqs2pg_mask              the hmac-sha256 masking, in SQL (only when pgcrypto is installed)
 --
 -- sqs2pg runs this script itself at start-up when an object is missing. To create the objects
 -- ahead of time (e.g. when the service's role may not CREATE in the schema), run it with psql:

@@ -73,8 +73,10 @@ class Checker {
   Rejection* rejection_;
 };
 
-bool MaskFits(int max_chars) {
-  return max_chars < 0 || max_chars >= static_cast<int>(kMaskedHexChars);
+// Whether the mask of a value_bytes-byte value fits a column of max_chars characters (masks are
+// ASCII, so characters are bytes). Never cut a mask instead: an aes-siv mask would not decrypt.
+bool MaskFits(const Masker& masker, size_t value_bytes, int max_chars) {
+  return max_chars < 0 || masker.MaskedSize(value_bytes) <= static_cast<size_t>(max_chars);
 }
 
 }  // namespace
@@ -102,10 +104,12 @@ bool EventTransformer::Transform(std::string_view body, int64_t sent_timestamp_m
   }
   std::optional<std::string_view> ip = check.RequiredString(kIp);
   if (!ip) return false;
-  if (!MaskFits(columns_.masked_ip_max_chars)) return check.Fail(RejectReason::kTooLong, kIp);
+  if (!MaskFits(masker_, ip->size(), columns_.masked_ip_max_chars)) {
+    return check.Fail(RejectReason::kTooLong, kIp);
+  }
   std::optional<std::string_view> device_id = check.RequiredString(kDeviceId);
   if (!device_id) return false;
-  if (!MaskFits(columns_.masked_device_id_max_chars)) {
+  if (!MaskFits(masker_, device_id->size(), columns_.masked_device_id_max_chars)) {
     return check.Fail(RejectReason::kTooLong, kDeviceId);
   }
 
@@ -129,10 +133,8 @@ bool EventTransformer::Transform(std::string_view body, int64_t sent_timestamp_m
   // Everything is valid: fill the row, reusing its buffers.
   row->user_id.assign(*user_id);
   row->device_type.assign(*device_type);
-  row->masked_ip.resize(kMaskedHexChars);
-  masker_.MaskInto(MaskField::kIp, *ip, row->masked_ip.data());
-  row->masked_device_id.resize(kMaskedHexChars);
-  masker_.MaskInto(MaskField::kDeviceId, *device_id, row->masked_device_id.data());
+  masker_.MaskInto(MaskField::kIp, *ip, &row->masked_ip);
+  masker_.MaskInto(MaskField::kDeviceId, *device_id, &row->masked_device_id);
   if (locale != nullptr && locale->kind == ValueKind::kString) {
     if (row->locale) {
       row->locale->assign(locale->text);

@@ -7,8 +7,11 @@
 //  - Stored strings (user_id, device_type, locale, app_version when the column is text) must not
 //    contain U+0000 (kNulCharacter: PostgreSQL text cannot hold it) and must fit their column,
 //    counted in Unicode code points as varchar(n) does (kTooLong). ip and device_id are stored
-//    only as their 64-hex-char masks (see Masker); a masked column shorter than 64 rejects every
-//    row with kTooLong, which the start-up schema check should have caught.
+//    only as their masks (see Masker): 64 hex chars for hmac-sha256, so a masked column shorter
+//    than 64 rejects every row with kTooLong (the start-up schema check should have caught it);
+//    for aes-siv the mask grows with the value (Masker::MaskedSize), and an ip or device_id whose
+//    mask would not fit its column is rejected with kTooLong for that field, never cut (in a
+//    varchar(256) column: values over 167 bytes).
 //  - app_version must encode (EncodeAppVersion; kInvalidVersion) when the column is an integer,
 //    or fit when it is text. app_version_text always keeps the original string.
 //  - create_date_days = floor(sent_timestamp_ms / 86400000): the UTC day the message was sent.

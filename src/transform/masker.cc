@@ -67,17 +67,14 @@ EVP_MAC_CTX* Dup(EVP_MAC_CTX* ctx) {
 
 }  // namespace
 
-std::string_view MaskFieldName(MaskField f) {
-  switch (f) {
-    case MaskField::kIp:
-      return "ip";
-    case MaskField::kDeviceId:
-      return "device_id";
-  }
-  return "unknown";
-}
+Masker::Masker(std::string_view master_key) : Masker(MaskScheme::kHmacSha256, master_key) {}
 
-Masker::Masker(std::string_view master_key) {
+Masker::Masker(MaskScheme scheme, std::string_view master_key)
+    : scheme_(scheme), key_id_(MaskKeyId(master_key)) {
+  if (scheme == MaskScheme::kAesSiv) {
+    siv_.emplace(master_key);
+    return;
+  }
   EVP_MAC_CTX* master =
       NewKeyedContext(reinterpret_cast<const unsigned char*>(master_key.data()), master_key.size());
   for (int i = 0; i < kFields; ++i) {
@@ -91,7 +88,8 @@ Masker::Masker(std::string_view master_key) {
   EVP_MAC_CTX_free(master);  // frees (and OpenSSL cleanses) the master key schedule
 }
 
-Masker::Masker(const Masker& other) {
+Masker::Masker(const Masker& other)
+    : scheme_(other.scheme_), key_id_(other.key_id_), siv_(other.siv_) {
   for (int i = 0; i < kFields; ++i) ctx_[i] = Dup(other.ctx_[i]);
 }
 
@@ -103,12 +101,13 @@ Masker& Masker::operator=(const Masker& other) {
   return *this;
 }
 
-Masker::Masker(Masker&& other) noexcept {
-  for (int i = 0; i < kFields; ++i) std::swap(ctx_[i], other.ctx_[i]);
-}
+Masker::Masker(Masker&& other) noexcept { *this = std::move(other); }
 
 Masker& Masker::operator=(Masker&& other) noexcept {
+  std::swap(scheme_, other.scheme_);
+  std::swap(key_id_, other.key_id_);
   for (int i = 0; i < kFields; ++i) std::swap(ctx_[i], other.ctx_[i]);
+  std::swap(siv_, other.siv_);
   return *this;
 }
 
@@ -117,13 +116,23 @@ Masker::~Masker() {
 }
 
 std::string Masker::Mask(MaskField field, std::string_view value) {
-  std::string out(kMaskedHexChars, '\0');
-  MaskInto(field, value, out.data());
+  std::string out;
+  MaskInto(field, value, &out);
   return out;
+}
+
+void Masker::MaskInto(MaskField field, std::string_view value, std::string* out) {
+  if (siv_) {
+    siv_->MaskInto(field, value, out);
+    return;
+  }
+  out->resize(kMaskedHexChars);
+  MaskInto(field, value, out->data());
 }
 
 void Masker::MaskInto(MaskField field, std::string_view value, char out_hex[64]) {
   static constexpr char kHex[] = "0123456789abcdef";
+  if (siv_) Die("the 64-character MaskInto is for hmac-sha256 only");
   EVP_MAC_CTX* ctx = ctx_[static_cast<int>(field)];
   if (ctx == nullptr) Die("use of a moved-from Masker");
   unsigned char digest[kSha256Bytes];
