@@ -300,7 +300,10 @@ void Pipeline::Impl::ReceiverLoop() {
       if (backoff.attempt() == 1) {
         spdlog::warn("ReceiveMessage failed, retrying: {}", received.status().ToString());
       }
-      std::this_thread::sleep_for(delay);
+      // In steps, so a stop does not wait out a backoff of up to 20 s.
+      for (auto slept = milliseconds(0); slept < delay && !Stopping(); slept += milliseconds(50)) {
+        std::this_thread::sleep_for(std::min(milliseconds(50), delay - slept));
+      }
       continue;
     }
     backoff.Reset();

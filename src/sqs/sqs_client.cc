@@ -149,6 +149,17 @@ Result<SqsClient::Exchange> SqsClient::Call(std::string_view operation, const En
         --attempt;  // the same call again, in the protocol the server speaks
         continue;
       }
+      if (&wire == &kJsonCodec && options_.protocol == Options::Protocol::kJson &&
+          LooksLikeQueryOnlyServer(*response)) {
+        observe("error");
+        // Retrying cannot help: the server will never speak JSON.
+        return FailedPreconditionError(
+            std::string(operation) +
+            ": the SQS endpoint speaks only the Query protocol (e.g. LocalStack before 3.0), "
+            "but --sqs-protocol is json; use auto or query (HTTP " +
+            std::to_string(response->status) + ": " +
+            TruncateUtf8(wire.decode_error(*response).message, 200) + ")");
+      }
       const ErrorInfo error = wire.decode_error(*response);
       const bool throttled = response->status == 429 ||
                              error.code.find("Throttl") != std::string::npos ||

@@ -8,7 +8,7 @@
 //    server speaks only Query (wire_codec.h: LooksLikeQueryOnlyServer, e.g. LocalStack 2.x), logs
 //    it once and uses Query for that call (again at once, not counted as a retry) and for the rest
 //    of the client's life. Once a JSON call has succeeded the choice is settled and never
-//    revisited.
+//    revisited. kJson against such a server fails at once with kFailedPrecondition (no retries).
 //  - Each attempt fetches credentials from the provider (providers cache), signs with SigV4 at the
 //    injected Clock's WallNow(), and sends through the HttpTransport.
 //  - Retries: an attempt that fails with kUnavailable (transport failure, HTTP 5xx/429,

@@ -510,10 +510,13 @@ TEST_F(SqsClientTest, OnceJsonHasWorkedAQueryLikeErrorIsAnOrdinaryFailure) {
 TEST_F(SqsClientTest, ExplicitProtocolsNeverSwitch) {
   auto transport = std::make_shared<FakeTransport>();
   transport->Push(OldLocalStackRefusal());
-  SqsClient::Options json_only{kEndpoint, "us-east-1", 1};
+  SqsClient::Options json_only{kEndpoint, "us-east-1", 3};
   json_only.protocol = SqsClient::Options::Protocol::kJson;
   SqsClient json_client(json_only, transport, credentials_, clock_);
-  EXPECT_FALSE(json_client.ReceiveMessage(kQueue, ReceiveRequest{}).ok());
+  Result<ReceiveResult> refused = json_client.ReceiveMessage(kQueue, ReceiveRequest{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);  // not retried
+  EXPECT_NE(refused.status().message().find("--sqs-protocol"), std::string::npos);
   EXPECT_EQ(json_client.protocol(), "json");
   EXPECT_EQ(transport->requests.size(), 1u);
 
