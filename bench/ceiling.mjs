@@ -2,13 +2,24 @@
 // The SQS emulator's no-work ceiling: how fast N concurrent consumers can empty a queue when all
 // they do is ReceiveMessage (10 at a time, 1 s long poll) and DeleteMessageBatch, with no parsing,
 // masking or database. sqs2pg's drain rate is reported against this figure, measured in the same
-// run on the same machine. Plain fetch (Node >= 20), which keeps connections alive.
+// run on the same machine. Plain fetch (Node >= 20), which keeps connections alive; or, with
+// --client http, node:http with a keep-alive agent, which costs about a quarter of fetch's CPU per
+// call: on 2 shared cores the client competes with the emulator for CPU, so the lighter client
+// gives the stricter (higher) ceiling.
 //
-//   node bench/ceiling.mjs --endpoint URL --queue-url URL [--consumers 8]
-//       Drains the queue; prints one JSON line: {"consumers", "messages", "seconds", "msgs_per_s"}.
+//   node bench/ceiling.mjs --endpoint URL --queue-url URL [--consumers 8] [--client fetch|http]
+//       Drains the queue; prints one JSON line:
+//       {"consumers", "client", "messages", "seconds", "msgs_per_s"}.
 //   node bench/ceiling.mjs --endpoint URL --queue-url URL --publish N
 //       Fills the queue with N login events (SendMessageBatch), for trying this script out without
 //       sqs2pg.
+//   node bench/ceiling.mjs --endpoint URL --queue-url URL --wait-empty [--interval-ms 25]
+//       Polls GetQueueAttributes until the queue holds nothing, visible or in flight, then prints
+//       {"empty_at_ms": <Unix time, ms>, "polls": N}: when the last delete of a consumer running
+//       beside it landed (to within the interval). bench/run.sh times sqs2pg drains with it, so
+//       that sqs2pg's end-of-drain check (an empty long poll, then two agreeing looks at the
+//       queue) is not counted as throughput, as the ceiling's own final empty poll is not.
+import http from "node:http";
 import { parseArgs } from "node:util";
 import { randomUUID } from "node:crypto";
 
@@ -18,28 +29,72 @@ const { values: args } = parseArgs({
     "queue-url": { type: "string" },
     consumers: { type: "string", default: "8" },
     publish: { type: "string" },
+    "wait-empty": { type: "boolean", default: false },
+    "interval-ms": { type: "string", default: "25" },
+    client: { type: "string", default: "fetch" },
   },
 });
 if (!args.endpoint || !args["queue-url"]) {
   console.error("usage: ceiling.mjs --endpoint URL --queue-url URL [--consumers N | --publish N]");
   process.exit(2);
 }
+if (!["fetch", "http"].includes(args.client)) {
+  console.error("ceiling.mjs: --client is fetch or http");
+  process.exit(2);
+}
 const queueUrl = args["queue-url"];
+const headers = (action) => ({
+  "X-Amz-Target": `AmazonSQS.${action}`,
+  "Content-Type": "application/x-amz-json-1.0",
+  // fauxqs checks no signature; it only reads the region from the credential scope.
+  Authorization:
+    "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00",
+});
+const endpoint = new URL(args.endpoint);
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+// One POST with node:http: resolves to {ok, status, text}.
+function httpPost(action, body) {
+  const data = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        hostname: endpoint.hostname,
+        port: endpoint.port,
+        method: "POST",
+        path: "/",
+        headers: { ...headers(action), "Content-Length": data.length },
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const status = res.statusCode;
+          resolve({ ok: status >= 200 && status < 300, status, text: Buffer.concat(chunks).toString() });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(data);
+  });
+}
 
 async function sqs(action, body) {
-  const res = await fetch(`${args.endpoint}/`, {
-    method: "POST",
-    headers: {
-      "X-Amz-Target": `AmazonSQS.${action}`,
-      "Content-Type": "application/x-amz-json-1.0",
-      // fauxqs checks no signature; it only reads the region from the credential scope.
-      Authorization:
-        "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00",
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${action}: HTTP ${res.status}: ${text}`);
+  let ok, status, text;
+  if (args.client === "http") {
+    ({ ok, status, text } = await httpPost(action, body));
+  } else {
+    const res = await fetch(`${args.endpoint}/`, {
+      method: "POST",
+      headers: headers(action),
+      body: JSON.stringify(body),
+    });
+    text = await res.text();
+    ({ ok, status } = res);
+  }
+  if (!ok) throw new Error(`${action}: HTTP ${status}: ${text}`);
   return JSON.parse(text);
 }
 
@@ -93,11 +148,35 @@ async function drain(consumers) {
   await Promise.all(Array.from({ length: consumers }, consumer));
   const seconds = (lastDelete - start) / 1000;
   const rate = seconds > 0 ? Math.round(messages / seconds) : 0;
-  console.log(JSON.stringify({ consumers, messages, seconds: +seconds.toFixed(3), msgs_per_s: rate }));
+  console.log(
+    JSON.stringify({ consumers, client: args.client, messages, seconds: +seconds.toFixed(3), msgs_per_s: rate }),
+  );
+}
+
+async function waitEmpty(intervalMs) {
+  let polls = 0;
+  for (;;) {
+    const r = await sqs("GetQueueAttributes", {
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    });
+    polls++;
+    const a = r.Attributes ?? {};
+    const left =
+      Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
+    if (left === 0) {
+      console.log(JSON.stringify({ empty_at_ms: Date.now(), polls }));
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }
 
 if (args.publish !== undefined) {
   await publish(Number(args.publish));
+} else if (args["wait-empty"]) {
+  await waitEmpty(Number(args["interval-ms"]));
 } else {
   await drain(Number(args.consumers));
 }
+agent.destroy();

@@ -1,36 +1,93 @@
 #!/usr/bin/env bash
-# End-to-end throughput benchmark: `sqs2pg drain` of 100,000 events from the fauxqs emulator into
-# a PostgreSQL with its default, durable settings (no --fast), reported next to the emulator's
-# no-work ceiling (bench/ceiling.mjs) measured in the same run. The machine is shared and noisy:
-# only the side-by-side ratio means much.
+# sqs2pg's benchmark, in one run: each figure next to its yardstick measured in the same run, on
+# the same throwaway PostgreSQL (durable defaults: fsync on, no --fast) and SQS emulator (fauxqs).
+# The machine is shared and noisy: only the side-by-side ratios mean much.
 #
-# Usage: bench/run.sh   (after `make build`; `make bench` does both)
-# Environment: BENCH_COUNT (100000), BENCH_CONSUMERS (8, for the ceiling), SQS2PG_BIN,
-#              BENCH_DRAIN_FLAGS (flags for sqs2pg drain; default --receivers BENCH_CONSUMERS).
-# Writes bench/results/<UTC date and time>.json.
+#   a. transform alone (build/transform_bench, Google Benchmark): CPU ns per message for
+#      parse + validate + 2 masks + version encoding + the COPY-binary row. Target <= 1,500 ns.
+#   b. the sink alone (build/sink_bench): rows/s of pg::Sink::WriteBatch (ledger + rows, one
+#      transaction per batch of 2,000 fresh message ids) next to raw COPY binary of the same rows
+#      into a table of the same shape; then again with the ledger pre-filled with 1.5 M keys.
+#      Target: WriteBatch >= 40 % of raw COPY.
+#   c. end to end: sqs2pg drains 100,000 events; next to the emulator's no-work ceiling
+#      (bench/ceiling.mjs, same concurrency) and to a typical take-home solution
+#      (bench/reference_takehome.py: Python, boto3, psycopg2, a commit and a delete per message)
+#      on 2,000 events. Targets: >= 0.9 x the ceiling, >= 20 x the reference.
+#   d. through bench/delay_proxy.mjs, which adds 20 ms of round trip to every SQS call: drains with
+#      1, 4, 16 and 64 receivers, next to the bound receivers x 10 messages / RTT. Target >= 0.7.
+#   e. peak RSS and CPU seconds per 1,000 messages of every sqs2pg drain.
+# A drain's throughput is counted from its launch to its last delete (the queue is watched for
+# that moment by `bench/ceiling.mjs --wait-empty`), as the ceiling counts to its last delete; the
+# result file also has it over the whole process, which adds the end-of-drain check (an empty
+# 2 s long poll, then two looks at the queue 0.5 s apart).
+#
+# Usage: bench/run.sh   (`make bench` builds sqs2pg, transform_bench and sink_bench, then runs it)
+# Environment:
+#   SQS2PG_BIN            the sqs2pg binary (default build/sqs2pg); transform_bench and sink_bench
+#                         are taken from the same directory
+#   BENCH_COUNT           messages for the end-to-end run (100000)
+#   BENCH_CONSUMERS       the ceiling's consumers (8); sqs2pg gets as many receivers
+#   BENCH_DRAIN_FLAGS     flags for that sqs2pg drain (default: --receivers BENCH_CONSUMERS)
+#   BENCH_REFERENCE_COUNT messages for the take-home reference (2000)
+#   BENCH_SINK_ROWS       rows per mode and phase of the sink benchmark (200000)
+#   BENCH_PREFILL_KEYS    ledger keys for the sink's second phase (1500000; 0 skips it)
+#   BENCH_RTT_MS          round trip the delay proxy adds (20)
+#   BENCH_LATENCY_RUNS    receivers:messages for each latency run ("1:2000 4:8000 16:20000 64:40000")
+#   BENCH_SECTIONS        which parts to run (default "transform sink e2e reference latency")
+#   BENCH_PYTHON          the interpreter for the reference (default python3)
+# Prints a table and writes bench/results/<UTC date and time>.json (bench/report.mjs).
 set -euo pipefail
 
 # shellcheck source=scripts/lib/services.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/services.sh"
+bench_dir=$SERVICES_ROOT/bench
 
 count=${BENCH_COUNT:-100000}
 consumers=${BENCH_CONSUMERS:-8}
 # By default sqs2pg polls with as many receivers as the ceiling has consumers: same concurrency.
 read -r -a drain_flags <<<"${BENCH_DRAIN_FLAGS:---receivers $consumers}"
+reference_count=${BENCH_REFERENCE_COUNT:-2000}
+sink_rows=${BENCH_SINK_ROWS:-200000}
+prefill_keys=${BENCH_PREFILL_KEYS:-1500000}
+rtt_ms=${BENCH_RTT_MS:-20}
+read -r -a latency_runs <<<"${BENCH_LATENCY_RUNS:-1:2000 4:8000 16:20000 64:40000}"
+sections=" ${BENCH_SECTIONS:-transform sink e2e reference latency} "
+# sqs2pg's PipelineOptions::deleters (not a flag): concurrent DeleteMessageBatch calls.
+sqs2pg_deleters=4
+
 sqs2pg=${SQS2PG_BIN:-$SERVICES_ROOT/build/sqs2pg}
+bin_dir=$(dirname "$sqs2pg")
 if [[ ! -x $sqs2pg ]]; then
-  echo "bench: $sqs2pg not found: run 'make build' first (or 'make bench')" >&2
+  echo "bench: $sqs2pg not found: run 'make bench' (or build it first)" >&2
   exit 1
 fi
+for tool in transform_bench sink_bench; do
+  if [[ $sections == *" ${tool%_bench} "* && ! -x $bin_dir/$tool ]]; then
+    echo "bench: $bin_dir/$tool not found: 'make bench' builds it (needs libbenchmark-dev)" >&2
+    exit 1
+  fi
+done
 
-now() { date +%s.%N; }
-# Floating-point arithmetic for the report: calc 'a / b' (awk, as bash has integers only).
-calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
+want() { [[ $sections == *" $1 "* ]]; }
+now_ms() { date +%s%3N; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
+proxy_pid='' watch_pid=''
+cleanup() {
+  if [[ -n $watch_pid ]]; then kill "$watch_pid" 2>/dev/null || true; fi
+  if [[ -n $proxy_pid ]]; then
+    kill -TERM "$proxy_pid" 2>/dev/null || true
+    wait "$proxy_pid" 2>/dev/null || true
+  fi
+  services_stop
+}
 services_init
-trap services_stop EXIT
+trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+parts=$SERVICES_DIR/parts
+mkdir -p "$parts"
+load_start=$(loadavg)
 
 echo "bench: starting PostgreSQL (durable defaults) and the SQS emulator" >&2
 pg_start durable
@@ -39,77 +96,265 @@ sqs_export_env
 pg_create_user_logins
 key_file=$(make_mask_key)
 
-# Each consumer gets its own queue, filled just before it runs, so that both drain a queue of the
-# same size with nothing else resident in the emulator.
-echo "bench: ceiling: publishing $count events, then draining them with $consumers consumers" >&2
-ceiling_queue=$(sqs_create_queue bench-ceiling)
-"$sqs2pg" produce --queue-url "$ceiling_queue" --endpoint-url "$SQS_ENDPOINT" --count "$count"
-ceiling_json=$(node "$SERVICES_ROOT/bench/ceiling.mjs" --endpoint "$SQS_ENDPOINT" \
-  --queue-url "$ceiling_queue" --consumers "$consumers")
-ceiling_rate=$(node -p 'JSON.parse(process.argv[1]).msgs_per_s' "$ceiling_json")
+# A field of /usr/bin/time -v's report, e.g. time_value FILE 'User time (seconds)'.
+time_value() { sed -n "s/^[[:space:]]*$2: *//p" "$1"; }
+# Runs a command, writing its CPU seconds and peak RSS (kB; "null" without GNU time) to FILE.
+timed() {
+  local file=$1
+  shift
+  if [[ -x /usr/bin/time ]]; then
+    /usr/bin/time -v -o "$file" "$@"
+  else
+    TIMEFORMAT='User time (seconds): %U'$'\n''System time (seconds): %S'
+    { time "$@" 2>&3; } 3>&2 2>"$file"
+  fi
+}
+cpu_seconds() {
+  awk -v u="$(time_value "$1" 'User time (seconds)')" -v s="$(time_value "$1" 'System time (seconds)')" \
+    'BEGIN { printf "%.2f", u + s }'
+}
+peak_rss_kb() {
+  local kb
+  kb=$(time_value "$1" 'Maximum resident set size (kbytes)')
+  echo "${kb:-null}"
+}
 
-echo "bench: sqs2pg: publishing $count events" >&2
-queue=$(sqs_create_queue bench-sqs2pg)
-t0=$(now)
-"$sqs2pg" produce --queue-url "$queue" --endpoint-url "$SQS_ENDPOINT" --count "$count"
-produce_s=$(calc "$(now) - $t0")
+# CPU seconds a running process has used so far (utime + stime from /proc): the emulator's.
+clk_tck=$(getconf CLK_TCK)
+proc_cpu() { awk -v t="$clk_tck" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"; }
+emulator_cpu_since() { awk -v a="$1" -v b="$(proc_cpu "$SQS_PID")" 'BEGIN { printf "%.2f", b - a }'; }
 
-echo "bench: sqs2pg: draining" >&2
-drain=("$sqs2pg" drain --queue-url "$queue" --endpoint-url "$SQS_ENDPOINT"
-  --database-url "$DATABASE_URL" --mask-key-file "$key_file" "${drain_flags[@]}")
-time_file=$SERVICES_DIR/drain.time
-t0=$(now)
-if [[ -x /usr/bin/time ]]; then
-  /usr/bin/time -v -o "$time_file" "${drain[@]}"
-else
-  # bash's time gives CPU seconds but no peak RSS.
-  TIMEFORMAT='User time (seconds): %U'$'\n''System time (seconds): %S'
-  { time "${drain[@]}" 2>&3; } 3>&2 2>"$time_file"
+produce() { # QUEUE_URL COUNT
+  "$sqs2pg" produce --queue-url "$1" --endpoint-url "$SQS_ENDPOINT" --count "$2" --log-level warn
+}
+
+# run_drain LABEL PART QUEUE ENDPOINT COUNT [FLAGS...]: one `sqs2pg drain` of a full queue into an
+# empty user_logins, timed from launch to the queue's last delete; writes $parts/PART.
+run_drain() {
+  local label=$1 part=$2 queue=$3 endpoint=$4 expected=$5
+  shift 5
+  local log=$SERVICES_DIR/$part.log time_file=$SERVICES_DIR/$part.time
+  local watch_file=$SERVICES_DIR/$part.watch launch_ms exit_ms empty_ms status=0 rows receivers
+  pg_sql -c 'TRUNCATE user_logins'
+  if [[ $(pg_sql -At -c "SELECT to_regclass('sqs2pg_ledger') IS NOT NULL") == t ]]; then
+    pg_sql -c 'TRUNCATE sqs2pg_ledger'
+  fi
+  node "$bench_dir/ceiling.mjs" --endpoint "$SQS_ENDPOINT" --queue-url "$queue" --wait-empty \
+    >"$watch_file" &
+  watch_pid=$!
+  local emulator_cpu0
+  emulator_cpu0=$(proc_cpu "$SQS_PID")
+  launch_ms=$(now_ms)
+  timed "$time_file" "$sqs2pg" drain --queue-url "$queue" --endpoint-url "$endpoint" \
+    --database-url "$DATABASE_URL" --mask-key-file "$key_file" "$@" 2>"$log" || status=$?
+  exit_ms=$(now_ms)
+  local emulator_cpu
+  emulator_cpu=$(emulator_cpu_since "$emulator_cpu0")
+  if ((status != 0)); then
+    tail -n 30 "$log" >&2
+    echo "bench: FAILED: sqs2pg drain ($label) exited $status" >&2
+    exit 1
+  fi
+  # The queue is empty once drain has returned: the watcher has seen it, or will at its next look.
+  for _ in {1..100}; do
+    kill -0 "$watch_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill "$watch_pid" 2>/dev/null || true
+  wait "$watch_pid" 2>/dev/null || true
+  watch_pid=
+  empty_ms=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).empty_at_ms' \
+    "$watch_file" 2>/dev/null || echo "$exit_ms")
+  rows=$(pg_sql -At -c 'SELECT count(*) FROM user_logins')
+  if ((rows != expected)); then
+    echo "bench: FAILED: user_logins has $rows rows after $label, expected $expected" >&2
+    exit 1
+  fi
+  receivers=4
+  local i args=("$@")
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    [[ ${args[i]} == --receivers ]] && receivers=${args[i + 1]}
+  done
+  summary() { sed -n "s/^ *$1  *\([0-9][0-9]*\).*/\1/p" "$log" | tail -n1; }
+  cat >"$parts/$part.json" <<EOF
+{"label": "$label", "messages": $expected, "receivers": $receivers, "flags": "$*",
+ "endpoint_kind": "$( [[ $endpoint == "$SQS_ENDPOINT" ]] && echo emulator || echo delay-proxy)",
+ "launch_ms": $launch_ms, "empty_at_ms": $empty_ms, "exit_ms": $exit_ms,
+ "received": $(summary received), "inserted": $(summary inserted),
+ "cpu_seconds": $(cpu_seconds "$time_file"), "peak_rss_kb": $(peak_rss_kb "$time_file"),
+ "emulator_cpu_seconds": $emulator_cpu}
+EOF
+  echo "bench: $label: $expected messages in $((empty_ms - launch_ms)) ms to the last delete," \
+    "$((exit_ms - launch_ms)) ms in all" >&2
+}
+
+# run_ceiling CLIENT PART: bench/ceiling.mjs (--client CLIENT) drains a fresh queue of $count
+# events; writes $parts/PART with its CPU time and the emulator's meanwhile (on 2 shared cores the
+# client competes with the emulator, so the "ceiling" is partly the client's own cost).
+run_ceiling() {
+  local client=$1 part=$2 queue emulator_cpu0
+  echo "bench: ceiling ($client client): publishing $count events, then draining them with" \
+    "$consumers consumers" >&2
+  queue=$(sqs_create_queue "bench-$part")
+  produce "$queue" "$count"
+  emulator_cpu0=$(proc_cpu "$SQS_PID")
+  timed "$SERVICES_DIR/$part.time" node "$bench_dir/ceiling.mjs" --endpoint "$SQS_ENDPOINT" \
+    --queue-url "$queue" --consumers "$consumers" --client "$client" >"$SERVICES_DIR/$part.out"
+  node -e '
+    const [out, cpu, emulator] = process.argv.slice(1);
+    const r = JSON.parse(require("fs").readFileSync(out, "utf8"));
+    console.log(JSON.stringify({ ...r, client_cpu_seconds: Number(cpu), emulator_cpu_seconds: Number(emulator) }));
+  ' "$SERVICES_DIR/$part.out" "$(cpu_seconds "$SERVICES_DIR/$part.time")" \
+    "$(emulator_cpu_since "$emulator_cpu0")" >"$parts/$part.json"
+}
+
+# ---- a. transform -------------------------------------------------------------------------------
+if want transform; then
+  echo "bench: transform: $bin_dir/transform_bench" >&2
+  "$bin_dir/transform_bench" \
+    --benchmark_filter='^BM_(Transform|TransformVaried|TransformAndEncodeRow|MaskInto|Flatten)$' \
+    --benchmark_min_time=0.5 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+    --benchmark_format=json >"$parts/transform.json"
 fi
-drain_s=$(calc "$(now) - $t0")
 
-time_value() { sed -n "s/^[[:space:]]*$1: *//p" "$time_file"; }
-cpu_s=$(calc "$(time_value 'User time (seconds)') + $(time_value 'System time (seconds)')")
-rss_kb=$(time_value 'Maximum resident set size (kbytes)')
-rss_kb=${rss_kb:-null}
-
-rows=$(pg_sql -At -c 'SELECT count(*) FROM user_logins')
-if ((rows != count)); then
-  echo "bench: FAILED: user_logins has $rows rows, expected $count" >&2
-  exit 1
+# ---- b. sink ------------------------------------------------------------------------------------
+if want sink; then
+  echo "bench: sink: WriteBatch vs raw COPY, $sink_rows rows each" \
+    "(then with $prefill_keys ledger keys)" >&2
+  SQS2PG_BENCH_DATABASE_URL=$DATABASE_URL "$bin_dir/sink_bench" --rows "$sink_rows" \
+    --rows-per-batch 2000 --prefill-keys "$prefill_keys" >"$parts/sink.json"
 fi
 
-rate=$(calc "$count / $drain_s")
-ratio=$(calc "$rate / $ceiling_rate")
-cpu_per_1k=$(calc "$cpu_s / $count * 1000")
-rss_mib=n/a
-if [[ $rss_kb != null ]]; then
-  rss_mib=$(awk "BEGIN { printf \"%.1f\", $rss_kb / 1024 }")
+# ---- c. end to end: ceiling, sqs2pg, reference --------------------------------------------------
+if want e2e; then
+  # A fresh emulator is slower for its first few thousand messages (V8 warming up): warm it up
+  # first, so that neither drain below pays for it.
+  echo "bench: warming the emulator up (10,000 messages, not measured)" >&2
+  queue=$(sqs_create_queue bench-warmup)
+  produce "$queue" 10000
+  node "$bench_dir/ceiling.mjs" --endpoint "$SQS_ENDPOINT" --queue-url "$queue" \
+    --consumers "$consumers" >/dev/null
+  # Each consumer gets its own queue, filled just before it runs, so that all drain a queue of the
+  # same size with nothing else resident in the emulator. sqs2pg runs between the two ceilings (fetch client, then the lighter node:http one), so that
+  # a drift in the machine's load shows up as a gap between them.
+  run_ceiling fetch ceiling
+  echo "bench: sqs2pg: publishing $count events, then draining them (${drain_flags[*]})" >&2
+  queue=$(sqs_create_queue bench-sqs2pg)
+  produce "$queue" "$count"
+  run_drain "end to end" e2e "$queue" "$SQS_ENDPOINT" "$count" "${drain_flags[@]}"
+  run_ceiling http ceiling-http
 fi
 
-printf '\n%-36s %12s\n' "messages" "$count"
-printf '%-36s %12.0f\n' "sqs2pg drain, msgs/s" "$rate"
-printf '%-36s %12.0f\n' "emulator ceiling ($consumers consumers), msgs/s" "$ceiling_rate"
-printf '%-36s %12.2f\n' "sqs2pg / ceiling" "$ratio"
-printf '%-36s %12s\n' "sqs2pg peak RSS, MiB" "$rss_mib"
-printf '%-36s %12.4f\n' "sqs2pg CPU s per 1,000 messages" "$cpu_per_1k"
-printf '%-36s %12.2f\n' "produce, s" "$produce_s"
+# The take-home reference needs boto3 new enough for SQS's JSON protocol (botocore >= 1.31; the
+# emulator speaks nothing else; Debian 12's python3-boto3 is older) and psycopg2, which Debian
+# ships as python3-psycopg2 for its own python3: if the python3 on PATH (e.g. pyenv's) lacks it,
+# Debian's package is put on PYTHONPATH alone, when it is built for the same Python version.
+reference_python() {
+  local py=${BENCH_PYTHON:-python3} deb=/usr/lib/python3/dist-packages/psycopg2
+  reference_py=$py reference_pythonpath=${PYTHONPATH:-} reference_skip=
+  if ! "$py" -c 'import botocore.session as s, sys
+sys.exit(s.get_session().get_service_model("sqs").metadata["protocol"] != "json")' 2>/dev/null; then
+    reference_skip="no boto3 speaking SQS's JSON protocol (botocore >= 1.31) for $py"
+    return
+  fi
+  "$py" -c 'import psycopg2' 2>/dev/null && return
+  if [[ ! -d $deb && $EUID -eq 0 ]]; then
+    echo "bench: installing python3-psycopg2 for the reference" >&2
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends python3-psycopg2 >&2; }; then
+      echo "bench: could not install python3-psycopg2" >&2
+    fi
+  fi
+  if [[ -d $deb ]]; then
+    mkdir -p "$SERVICES_DIR/pylib"
+    ln -sfn "$deb" "$SERVICES_DIR/pylib/psycopg2"
+    reference_pythonpath=$SERVICES_DIR/pylib${PYTHONPATH:+:$PYTHONPATH}
+    PYTHONPATH=$reference_pythonpath "$py" -c 'import psycopg2' 2>/dev/null && return
+  fi
+  reference_skip="psycopg2 not importable by $py (sudo apt-get install python3-psycopg2)"
+}
 
-mkdir -p "$SERVICES_ROOT/bench/results"
-result=$SERVICES_ROOT/bench/results/$(date -u +%Y-%m-%dT%H%M%SZ).json
-cat >"$result" <<EOF
+if want reference; then
+  reference_python
+  if [[ -n $reference_skip ]]; then
+    echo "bench: reference skipped: $reference_skip" >&2
+    printf '{"skipped": "%s"}\n' "$reference_skip" >"$parts/reference.json"
+  else
+    echo "bench: reference (Python, boto3, psycopg2): publishing $reference_count events," \
+      "then draining them" >&2
+    queue=$(sqs_create_queue bench-reference)
+    produce "$queue" "$reference_count"
+    pg_sql -c 'CREATE TABLE reference_logins (LIKE user_logins)'
+    PYTHONPATH=$reference_pythonpath timed "$SERVICES_DIR/reference.time" "$reference_py" \
+      "$bench_dir/reference_takehome.py" --endpoint "$SQS_ENDPOINT" --queue-url "$queue" \
+      --database-url "$DATABASE_URL" --table reference_logins >"$SERVICES_DIR/reference.out"
+    rows=$(pg_sql -At -c 'SELECT count(*) FROM reference_logins')
+    if ((rows != reference_count)); then
+      echo "bench: FAILED: reference_logins has $rows rows, expected $reference_count" >&2
+      exit 1
+    fi
+    reference_desc="$("$reference_py" --version 2>&1), $(PYTHONPATH=$reference_pythonpath \
+      "$reference_py" -c 'import boto3, psycopg2
+print("boto3 " + boto3.__version__ + ", psycopg2 " + psycopg2.__version__.split()[0])')"
+    node -e '
+      const [out, cpu, rss, python] = process.argv.slice(1);
+      const r = JSON.parse(require("fs").readFileSync(out, "utf8"));
+      console.log(JSON.stringify({ ...r, cpu_seconds: Number(cpu), peak_rss_kb: rss === "null" ? null : Number(rss), python }));
+    ' "$SERVICES_DIR/reference.out" "$(cpu_seconds "$SERVICES_DIR/reference.time")" \
+      "$(peak_rss_kb "$SERVICES_DIR/reference.time")" "$reference_desc" >"$parts/reference.json"
+  fi
+fi
+
+# ---- d. added round-trip latency ----------------------------------------------------------------
+if want latency; then
+  node "$bench_dir/delay_proxy.mjs" --upstream "$SQS_ENDPOINT" --rtt-ms "$rtt_ms" \
+    >"$SERVICES_DIR/proxy.out" 2>"$SERVICES_DIR/proxy.err" &
+  proxy_pid=$!
+  proxy_port=
+  for _ in {1..200}; do
+    read -r word proxy_port 2>/dev/null <"$SERVICES_DIR/proxy.out" && [[ $word == LISTENING ]] && break
+    proxy_port=
+    sleep 0.05
+  done
+  if [[ -z $proxy_port ]]; then
+    cat "$SERVICES_DIR/proxy.err" >&2
+    echo "bench: the delay proxy did not start" >&2
+    exit 1
+  fi
+  proxy=http://127.0.0.1:$proxy_port
+  for spec in "${latency_runs[@]}"; do
+    receivers=${spec%%:*} n=${spec##*:}
+    echo "bench: +$rtt_ms ms RTT: publishing $n events, then draining them with $receivers" \
+      "receiver(s)" >&2
+    queue=$(sqs_create_queue "bench-rtt-$receivers")
+    produce "$queue" "$n"
+    curl -sS "$proxy/__stats?reset=1" >/dev/null
+    run_drain "+$rtt_ms ms RTT, $receivers receiver(s)" "latency-$receivers" "$queue" "$proxy" "$n" \
+      --receivers "$receivers"
+    # Add what bounds the run to its figures: the proxy's per-action counts and concurrency.
+    node -e '
+      const fs = require("fs");
+      const [file, stats, rtt, deleters] = process.argv.slice(1);
+      const d = JSON.parse(fs.readFileSync(file, "utf8"));
+      fs.writeFileSync(file, JSON.stringify({ ...d, rtt_ms: Number(rtt), deleters: Number(deleters), proxy: JSON.parse(stats) }));
+    ' "$parts/latency-$receivers.json" "$(curl -sS "$proxy/__stats")" "$rtt_ms" "$sqs2pg_deleters"
+  done
+fi
+
+# ---- the report ---------------------------------------------------------------------------------
+emulator_version=$(node -p 'require(process.argv[1]).version' \
+  "$SERVICES_ROOT/scripts/emulator/node_modules/fauxqs/package.json")
+cat >"$parts/meta.json" <<EOF
 {
   "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
   "machine": {"cpus": $(nproc), "cpu": "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"},
-  "messages": $count,
-  "sqs2pg": {"drain_seconds": $drain_s, "msgs_per_s": $rate, "cpu_seconds": $cpu_s,
-             "cpu_seconds_per_1000": $cpu_per_1k, "peak_rss_kb": $rss_kb,
-             "produce_seconds": $produce_s, "drain_flags": "${drain_flags[*]}"},
-  "ceiling": $ceiling_json,
-  "ratio_to_ceiling": $ratio,
+  "loadavg": {"start": "$load_start", "end": "$(loadavg)"},
   "postgresql": "$(pg_sql -At -c 'SHOW server_version')",
-  "emulator": "fauxqs $(node -p 'require(process.argv[1]).version' \
-    "$SERVICES_ROOT/scripts/emulator/node_modules/fauxqs/package.json"), node $(node --version)"
+  "emulator": "fauxqs $emulator_version, node $(node --version)",
+  "python": "${reference_desc:-}",
+  "sqs2pg_bin": "$sqs2pg"
 }
 EOF
+result=$bench_dir/results/$(date -u +%Y-%m-%dT%H%M%SZ).json
+node "$bench_dir/report.mjs" --parts "$parts" --out "$result"
 echo "bench: wrote ${result#"$SERVICES_ROOT"/}" >&2

@@ -1,0 +1,338 @@
+#!/usr/bin/env node
+// Turns the raw figures that bench/run.sh gathered (one JSON file per measurement in --parts DIR)
+// into the printed table and the result file bench/results/<time>.json, with every target marked
+// met or not met. Node 20, built-in modules only.
+//
+//   node bench/report.mjs --parts DIR --out FILE
+//
+// Parts (each optional except meta.json; a missing one shows as "not measured"):
+//   meta.json        {date, machine, postgresql, emulator, python, loadavg: {start, end}}
+//   transform.json   Google Benchmark's --benchmark_format=json output of transform_bench
+//   sink.json        sink_bench's output
+//   ceiling.json     bench/ceiling.mjs's output
+//   e2e.json         one sqs2pg drain (see run.sh's run_drain): the 100,000-message run
+//   reference.json   bench/reference_takehome.py's output plus {cpu_seconds, peak_rss_kb}, or
+//                    {skipped: reason}
+//   latency-<R>.json one sqs2pg drain through bench/delay_proxy.mjs with R receivers
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+const { values: args } = parseArgs({
+  options: { parts: { type: "string" }, out: { type: "string" } },
+});
+if (!args.parts || !args.out) {
+  console.error("usage: report.mjs --parts DIR --out FILE");
+  process.exit(2);
+}
+
+const TARGETS = {
+  transform_ns: 1500,
+  sink_ratio: 0.4,
+  ceiling_ratio: 0.9,
+  reference_ratio: 20,
+  latency_ratio: 0.7,
+};
+
+function part(name) {
+  const file = path.join(args.parts, name);
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : null;
+}
+
+const round = (x, digits = 0) => (x == null ? null : Number(x.toFixed(digits)));
+const fmt = (x, digits = 0) =>
+  x == null || Number.isNaN(x)
+    ? "-"
+    : x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+// A ratio for the table: truncated, not rounded, so that 0.398 shows as 0.39 next to "NOT MET"
+// for ">= 0.40" (the check itself uses the unrounded value).
+const fmtRatio = (x, digits = 2) =>
+  x == null ? "-" : fmt(Math.floor(x * 10 ** digits + 1e-9) / 10 ** digits, digits);
+
+const meta = part("meta.json");
+const targets = [];
+function target(id, what, value, op, limit) {
+  const met = value == null ? null : op === "<=" ? value <= limit : value >= limit;
+  targets.push({ id, what, value: value == null ? null : round(value, 4), op, target: limit, met });
+  return met;
+}
+
+// A drain's figures: throughput from launch to the last delete (the queue empty), as the ceiling
+// counts to its last delete; also over the whole process, which adds the end-of-drain check.
+function drainFigures(d) {
+  if (!d) return null;
+  const toEmpty = (d.empty_at_ms - d.launch_ms) / 1000;
+  const process = (d.exit_ms - d.launch_ms) / 1000;
+  return {
+    label: d.label,
+    receivers: d.receivers,
+    endpoint: d.endpoint_kind,
+    messages: d.messages,
+    msgs_per_s: round(d.messages / toEmpty),
+    seconds_to_empty: round(toEmpty, 3),
+    process_seconds: round(process, 3),
+    process_msgs_per_s: round(d.messages / process),
+    received: d.received,
+    inserted: d.inserted,
+    cpu_seconds: d.cpu_seconds,
+    cpu_seconds_per_1000: round((d.cpu_seconds / d.messages) * 1000, 4),
+    peak_rss_kb: d.peak_rss_kb,
+    peak_rss_mib: d.peak_rss_kb == null ? null : round(d.peak_rss_kb / 1024, 1),
+    emulator_cpu_seconds_per_1000:
+      d.emulator_cpu_seconds == null ? null : round((d.emulator_cpu_seconds / d.messages) * 1000, 4),
+    flags: d.flags,
+    ...(d.proxy ? { proxy: d.proxy } : {}),
+  };
+}
+
+// (a) transform
+const tb = part("transform.json");
+let transform = null;
+if (tb) {
+  // With --benchmark_repetitions the median of the repetitions, else the single run.
+  const byName = {};
+  for (const b of tb.benchmarks) {
+    const name = b.run_name ?? b.name;
+    if (b.run_type === "aggregate" ? b.aggregate_name === "median" : !(name in byName)) byName[name] = b;
+  }
+  const ns = (name) => (byName[name] ? round(byName[name].cpu_time, 1) : null);
+  transform = {
+    cpu_ns_per_message: {
+      transform_fixed_event: ns("BM_Transform"),
+      transform_varied_events: ns("BM_TransformVaried"),
+      transform_and_copy_row: ns("BM_TransformAndEncodeRow"),
+      mask_one_field: ns("BM_MaskInto"),
+      flatten: ns("BM_Flatten"),
+    },
+    real_ns_per_message: {
+      transform_and_copy_row: byName.BM_TransformAndEncodeRow ? round(byName.BM_TransformAndEncodeRow.real_time, 1) : null,
+    },
+    context: {
+      num_cpus: tb.context.num_cpus,
+      mhz_per_cpu: tb.context.mhz_per_cpu,
+      load_avg: tb.context.load_avg,
+      library_build_type: tb.context.library_build_type,
+      repetitions: "median of 3, 0.5 s each",
+    },
+  };
+  transform.met = target(
+    "a",
+    "transform + COPY-binary row, CPU ns per message",
+    transform.cpu_ns_per_message.transform_and_copy_row,
+    "<=",
+    TARGETS.transform_ns,
+  );
+}
+
+// (b) sink
+const sink = part("sink.json");
+if (sink) {
+  sink.met = target("b", "sink: WriteBatch / raw COPY binary", sink.fresh?.ratio, ">=", TARGETS.sink_ratio);
+  if (sink.prefilled) {
+    sink.prefilled.met = target(
+      "b2",
+      `sink, ledger pre-filled to ${fmt(sink.prefilled.ledger_keys_at_start)} keys: WriteBatch / raw COPY`,
+      sink.prefilled.ratio,
+      ">=",
+      TARGETS.sink_ratio,
+    );
+  }
+}
+
+// (c) end to end
+const ceiling = part("ceiling.json");
+const ceilingHttp = part("ceiling-http.json");
+const e2e = drainFigures(part("e2e.json"));
+const reference = part("reference.json");
+const endToEnd = { ceiling, ceiling_http_client: ceilingHttp, sqs2pg: e2e, reference };
+if (e2e) {
+  endToEnd.ratio_to_ceiling = ceiling ? round(e2e.msgs_per_s / ceiling.msgs_per_s, 3) : null;
+  endToEnd.ratio_to_reference =
+    reference && reference.msgs_per_s ? round(e2e.msgs_per_s / reference.msgs_per_s, 1) : null;
+  target("c1", "end to end: sqs2pg / emulator ceiling", endToEnd.ratio_to_ceiling, ">=", TARGETS.ceiling_ratio);
+  if (ceilingHttp) {
+    endToEnd.ratio_to_ceiling_http_client = round(e2e.msgs_per_s / ceilingHttp.msgs_per_s, 3);
+    target("c1b", "end to end: sqs2pg / ceiling with the lighter node:http client",
+      endToEnd.ratio_to_ceiling_http_client, ">=", TARGETS.ceiling_ratio);
+  }
+  target("c2", "end to end: sqs2pg / take-home reference", endToEnd.ratio_to_reference, ">=", TARGETS.reference_ratio);
+}
+
+// (d) added latency
+const latencyRuns = fs
+  .readdirSync(args.parts)
+  .filter((f) => /^latency-\d+\.json$/.test(f))
+  .map((f) => part(f))
+  .sort((a, b) => a.receivers - b.receivers);
+const latency = { rtt_ms: latencyRuns[0]?.rtt_ms ?? null, deleters: latencyRuns[0]?.deleters ?? null, runs: [] };
+for (const raw of latencyRuns) {
+  const d = drainFigures(raw);
+  const rtt = raw.rtt_ms / 1000;
+  d.bound_msgs_per_s = round((raw.receivers * 10) / rtt);
+  d.delete_cap_msgs_per_s = round((raw.deleters * 10) / rtt);
+  d.ratio_to_bound = round(d.msgs_per_s / d.bound_msgs_per_s, 3);
+  d.ratio_to_delete_cap = round(d.msgs_per_s / d.delete_cap_msgs_per_s, 3);
+  // What the proxy saw while the queue was being emptied: the mean number of calls in flight
+  // (their summed durations over the time to the last delete; deletes all end by then) and a
+  // call's mean duration, i.e. the round trip really added.
+  const del = raw.proxy?.by_action?.DeleteMessageBatch;
+  const toEmptyMs = d.seconds_to_empty * 1000;
+  if (del && del.calls > 0) {
+    d.deletes = {
+      calls: del.calls,
+      entries_per_call: round(del.messages / del.calls, 2),
+      mean_in_flight: round(del.busy_ms / toEmptyMs, 2),
+      max_in_flight: del.max_concurrent,
+      mean_call_ms: round(del.busy_ms / del.calls, 1),
+    };
+    // The delete cap with the round trip really seen (the proxy's timers and the emulator add to
+    // the nominal RTT).
+    d.deletes.effective_cap_msgs_per_s = round(
+      (raw.deleters * (del.messages / del.calls)) / (del.busy_ms / del.calls / 1000),
+    );
+  }
+  const rec = raw.proxy?.by_action?.ReceiveMessage;
+  if (rec && rec.calls > 0) {
+    d.receives = { calls: rec.calls, messages_per_call: round(rec.messages / rec.calls, 2) };
+  }
+  // Deletes bound the run when the receive bound is above the delete cap and the deleters were
+  // busy (on average at least 3/4 of them in flight) until the queue was empty.
+  d.limited_by_deleters =
+    d.bound_msgs_per_s > d.delete_cap_msgs_per_s &&
+    d.deletes != null &&
+    d.deletes.mean_in_flight >= 0.75 * raw.deleters;
+  d.met = target(`d${raw.receivers}`, `${raw.rtt_ms} ms RTT, ${raw.receivers} receiver${raw.receivers > 1 ? "s" : ""}: drain / (receivers x 10 / RTT)`,
+    d.ratio_to_bound, ">=", TARGETS.latency_ratio);
+  latency.runs.push(d);
+}
+
+const runs = [e2e, ...latency.runs].filter(Boolean).map((d) => ({
+  label:
+    (d.endpoint === "delay-proxy" ? `+${latency.rtt_ms} ms RTT, ` : "") +
+    `${d.receivers} receiver${d.receivers > 1 ? "s" : ""}`,
+  messages: d.messages,
+  msgs_per_s: d.msgs_per_s,
+  peak_rss_mib: d.peak_rss_mib,
+  cpu_seconds: d.cpu_seconds,
+  cpu_seconds_per_1000: d.cpu_seconds_per_1000,
+}));
+
+const result = {
+  date: meta.date,
+  machine: meta.machine,
+  loadavg: meta.loadavg,
+  versions: {
+    postgresql: meta.postgresql,
+    emulator: meta.emulator,
+    python: meta.python,
+    sqs2pg_bin: meta.sqs2pg_bin,
+  },
+  note:
+    "Shared 2-core machine: absolute figures move between runs; every ratio compares figures " +
+    "measured side by side in this run.",
+  transform,
+  sink,
+  end_to_end: endToEnd,
+  latency,
+  sqs2pg_runs: runs,
+  targets,
+};
+fs.mkdirSync(path.dirname(args.out), { recursive: true });
+fs.writeFileSync(args.out, JSON.stringify(result, null, 2) + "\n");
+
+// The printed table.
+const metText = (m) => (m == null ? "not measured" : m ? "met" : "NOT MET");
+const rows = [];
+const row = (what, value, versus, ratio, tgt, met) => rows.push([what, value, versus, ratio, tgt, met]);
+const t = (id) => targets.find((x) => x.id === id);
+
+if (transform) {
+  const c = transform.cpu_ns_per_message;
+  row("a  transform + COPY row, CPU ns/msg", fmt(c.transform_and_copy_row), "", "", "<= 1,500", metText(t("a")?.met));
+  row("   transform only (varied / fixed event)", `${fmt(c.transform_varied_events)} / ${fmt(c.transform_fixed_event)}`, "", "", "", "");
+} else {
+  row("a  transform", "not measured", "", "", "<= 1,500", "not measured");
+}
+if (sink) {
+  row(`b  sink, batches of ${fmt(sink.rows_per_batch)}: WriteBatch rows/s`, fmt(sink.fresh.sink_rows_per_s),
+    `raw COPY ${fmt(sink.fresh.copy_rows_per_s)}`, fmtRatio(sink.fresh.ratio, 2), ">= 0.40", metText(sink.met));
+  if (sink.fresh.ledger_keys_alone) {
+    row("   ledger keys alone (COPY of 2,000 keys)", fmt(sink.fresh.ledger_keys_alone.rows_per_s), "", "", "", "");
+  }
+  if (sink.prefilled) {
+    row(`   ledger pre-filled to ${fmt(sink.prefilled.ledger_keys_at_start / 1e6, 1)} M keys`,
+      fmt(sink.prefilled.sink_rows_per_s), `raw COPY ${fmt(sink.prefilled.copy_rows_per_s)}`,
+      fmtRatio(sink.prefilled.ratio, 2), ">= 0.40", metText(sink.prefilled.met));
+  }
+} else {
+  row("b  sink", "not measured", "", "", ">= 0.40", "not measured");
+}
+if (e2e) {
+  row(`c  ${fmt(e2e.messages)} msgs, ${e2e.receivers} receivers: drain msgs/s`, fmt(e2e.msgs_per_s),
+    ceiling ? `ceiling ${fmt(ceiling.msgs_per_s)} (fetch, ${ceiling.consumers} consumers)` : "ceiling -",
+    fmtRatio(endToEnd.ratio_to_ceiling, 2), ">= 0.90", metText(t("c1")?.met));
+  if (ceilingHttp) {
+    row("   same drain vs ceiling, node:http client", fmt(e2e.msgs_per_s), `ceiling ${fmt(ceilingHttp.msgs_per_s)} (node:http)`,
+      fmtRatio(endToEnd.ratio_to_ceiling_http_client, 2), ">= 0.90", metText(t("c1b")?.met));
+  }
+  row("   whole process (adds the end-of-drain check)", fmt(e2e.process_msgs_per_s), "", "", "", "");
+  const k = (x, n) => fmt((x / n) * 1000, 3);
+  const cpuOf = (c) => `${k(c.client_cpu_seconds, c.messages)} / ${k(c.emulator_cpu_seconds, c.messages)}`;
+  if (ceiling?.client_cpu_seconds != null) {
+    row("   CPU s per 1,000 msgs: client / emulator",
+      `${k(e2e.cpu_seconds, e2e.messages)} / ${e2e.emulator_cpu_seconds_per_1000 == null ? "-" : fmt(e2e.emulator_cpu_seconds_per_1000, 3)}`,
+      `fetch ${cpuOf(ceiling)}${ceilingHttp ? `, http ${cpuOf(ceilingHttp)}` : ""}`, "", "", "");
+  }
+  row("   same drain vs take-home reference", fmt(e2e.msgs_per_s),
+    reference?.msgs_per_s ? `reference ${fmt(reference.msgs_per_s)} (${fmt(reference.messages)} msgs)` : `reference: ${reference?.skipped ?? "-"}`,
+    endToEnd.ratio_to_reference == null ? "-" : `${fmtRatio(endToEnd.ratio_to_reference, 1)}x`, ">= 20x", metText(t("c2")?.met));
+}
+for (const d of latency.runs) {
+  row(`d  +${latency.rtt_ms} ms RTT, ${d.receivers} receiver${d.receivers > 1 ? "s" : ""}, ${fmt(d.messages)} msgs`,
+    fmt(d.msgs_per_s), `bound ${fmt(d.bound_msgs_per_s)}${d.limited_by_deleters ? `, deletes cap ${fmt(d.delete_cap_msgs_per_s)}` : ""}`,
+    fmtRatio(d.ratio_to_bound, 2), ">= 0.70", metText(d.met));
+}
+
+const headers = ["", "sqs2pg", "compared with", "ratio", "target", ""];
+const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+const line = (r) =>
+  r.map((c, i) => (i === 0 || i === 2 || i === 5 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+const out = [];
+out.push("");
+out.push(`sqs2pg benchmark ${meta.date}: ${meta.machine.cpus} CPUs (${meta.machine.cpu}), ` +
+  `load average ${meta.loadavg.start} at start, ${meta.loadavg.end} at end`);
+out.push("Shared machine: compare within a row (measured side by side in this run), not across runs.");
+out.push("");
+out.push(line(headers));
+for (const r of rows) out.push(line(r));
+out.push("");
+out.push("e  sqs2pg drains           msgs/s  peak RSS, MiB  CPU s  CPU s per 1,000 msgs");
+for (const r of runs) {
+  out.push(`   ${r.label.padEnd(22)} ${fmt(r.msgs_per_s).padStart(7)}  ${fmt(r.peak_rss_mib, 1).padStart(13)}  ` +
+    `${fmt(r.cpu_seconds, 2).padStart(5)}  ${fmt(r.cpu_seconds_per_1000, 4).padStart(20)}`);
+}
+out.push("");
+if (sink?.fresh?.sink) {
+  // Where the sink's time goes, per row: the server backend's CPU and the WAL written.
+  const per = (phase) =>
+    ["sink", "copy", "ledger_keys_alone"]
+      .map((m) => `${m === "sink" ? "WriteBatch" : m === "copy" ? "raw COPY" : "keys alone"} ` +
+        `${phase[m].server_cpu_us_per_row == null ? "-" : fmt(phase[m].server_cpu_us_per_row, 1)} us ` +
+        `/ ${fmt(phase[m].wal_bytes_per_row)} B`)
+      .join(", ");
+  out.push(`b  per row, server backend CPU / WAL: ${per(sink.fresh)}`);
+  if (sink.prefilled?.sink) out.push(`   with the pre-filled ledger: ${per(sink.prefilled)}`);
+  out.push("");
+}
+const met = targets.filter((x) => x.met).length;
+out.push(`targets met: ${met} of ${targets.length}` +
+  (targets.some((x) => !x.met) ? `; not met: ${targets.filter((x) => !x.met).map((x) => x.id).join(", ")}` : ""));
+for (const d of latency.runs.filter((x) => x.limited_by_deleters)) {
+  out.push(`d${d.receivers}: limited by deletes: ${latency.deleters} deleters x 10 / ${latency.rtt_ms} ms = ` +
+    `${fmt(d.delete_cap_msgs_per_s)} msgs/s (${fmt(d.deletes.effective_cap_msgs_per_s)} at the measured call time), ` +
+    `reached ${fmt(d.ratio_to_delete_cap, 2)} of it ` +
+    `(DeleteMessageBatch in flight: mean ${fmt(d.deletes.mean_in_flight, 1)}, max ${d.deletes.max_in_flight}; ` +
+    `${fmt(d.deletes.entries_per_call, 1)} entries and ${fmt(d.deletes.mean_call_ms, 1)} ms per call)`);
+}
+console.log(out.join("\n"));

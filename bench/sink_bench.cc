@@ -1,0 +1,458 @@
+// The sink alone: rows/s of sqs2pg's exactly-once pg::Sink::WriteBatch (ledger keys + rows in one
+// transaction) next to raw COPY binary of the same rows into a table of the same shape (no ledger),
+// on the same PostgreSQL, in the same run, interleaved chunk by chunk so that both see the same
+// machine load. Target: WriteBatch >= 40 % of raw COPY.
+//
+//   SQS2PG_BENCH_DATABASE_URL=postgresql://... build/sink_bench [--rows 200000]
+//       [--rows-per-batch 2000] [--chunk-batches 5] [--prefill-keys 0] [--schema sink_bench]
+//
+// The database comes from SQS2PG_BENCH_DATABASE_URL, else DATABASE_URL (bench/run.sh sets both).
+// It (re)creates the schema --schema with two tables in the assignment's user_logins shape:
+// `user_logins`, written by a pg::Sink (which adds its ledger beside it), and `raw_logins`, written
+// by plain COPY. Rows are real transform output (synthetic events, masked), message ids fresh
+// random UUIDs, as SQS's are; the ids are made outside the timed part. Each batch is one
+// transaction in both modes (the sink: BEGIN, COPY keys, COPY rows, COMMIT; raw: one COPY, which
+// commits on its own), so both pay one commit (fsync) per batch; both time the COPY-binary
+// encoding. A third mode, COPY of the same number of fresh keys alone into a table shaped like the
+// ledger (`ledger_keys`), shows what the ledger costs by itself. Per mode it also reports the WAL
+// written and the CPU time of the PostgreSQL backend serving it (from /proc, when the server runs
+// on this machine) per row. With --prefill-keys N, a second phase first fills the ledger (and
+// `ledger_keys`) with N random keys (VACUUM ANALYZE, CHECKPOINT) and measures again: what a
+// long-running deployment's ledger costs.
+//
+// Prints one JSON object on stdout; progress on stderr. Exits 1 on any database error.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/synthetic_events.h"
+#include "pg/connection.h"
+#include "pg/copy_binary.h"
+#include "pg/message_key.h"
+#include "pg/sink.h"
+#include "transform/event_transformer.h"
+#include "transform/masker.h"
+#include "transform/rejection.h"
+
+namespace sqs2pg::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  int64_t rows = 200000;
+  int rows_per_batch = 2000;
+  int chunk_batches = 5;
+  int64_t prefill_keys = 0;
+  std::string schema = "sink_bench";
+};
+
+enum Mode { kSink, kCopy, kKeys, kModes };
+constexpr const char* kModeNames[kModes] = {"sink", "copy", "ledger_keys_alone"};
+
+// What one mode cost over a phase: wall time of its batches (only what is timed), the WAL the
+// server wrote meanwhile, and the CPU time of this thread and of the server backend serving it.
+struct ModeCost {
+  double seconds = 0;
+  int64_t wal_bytes = 0;
+  double client_cpu_seconds = 0;
+  double server_cpu_seconds = -1;  // < 0: unknown (the server is not on this machine)
+};
+
+struct PhaseResult {
+  int64_t rows = 0;
+  ModeCost cost[kModes];
+  double rows_per_s(Mode m) const { return cost[m].seconds > 0 ? rows / cost[m].seconds : 0; }
+  double ratio() const { return rows_per_s(kCopy) > 0 ? rows_per_s(kSink) / rows_per_s(kCopy) : 0; }
+};
+
+[[noreturn]] void Die(const std::string& what, const Status& status) {
+  std::fprintf(stderr, "sink_bench: %s: %s\n", what.c_str(), status.ToString().c_str());
+  std::exit(1);
+}
+
+void Check(const std::string& what, const Status& status) {
+  if (!status.ok()) Die(what, status);
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// utime + stime of a process, from /proc/<pid>/stat; < 0 if it cannot be read (another machine).
+double ProcessCpuSeconds(int pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t end_of_name = stat.rfind(')');
+  if (end_of_name == std::string::npos || end_of_name + 2 > stat.size()) return -1;
+  std::istringstream fields(stat.substr(end_of_name + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  // After the name: state is field 3; utime and stime are fields 14 and 15 (clock ticks).
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The conninfo with an application_name, so the bench can find each connection's backend.
+std::string WithApplicationName(const std::string& conninfo, const std::string& name) {
+  if (conninfo.find("://") != std::string::npos) {
+    return conninfo + (conninfo.find('?') == std::string::npos ? "?" : "&") +
+           "application_name=" + name;
+  }
+  return conninfo + " application_name=" + name;
+}
+
+// A random (version 4) UUID in canonical form, like an SQS MessageId.
+class UuidSource {
+ public:
+  UuidSource() : rng_(std::random_device{}()) {}
+  std::string Next() {
+    uint64_t hi = rng_(), lo = rng_();
+    hi = (hi & ~0xf000ULL) | 0x4000ULL;            // version 4
+    lo = (lo & ~(0xcULL << 60)) | (0x8ULL << 60);  // RFC 4122 variant
+    char out[37];
+    std::snprintf(out, sizeof(out), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                  static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                  static_cast<unsigned>(lo >> 48),
+                  static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+    return out;
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+class SinkBench {
+ public:
+  SinkBench(Options options, std::string conninfo)
+      : options_(std::move(options)), conninfo_(std::move(conninfo)) {}
+
+  void Setup() {
+    Result<pg::Connection> admin = pg::Connection::Open(conninfo_);
+    if (!admin.ok()) Die("connecting", admin.status());
+    admin_.emplace(std::move(admin).value());
+    const std::string& s = options_.schema;
+    Check("creating the schema",
+          admin_->Exec("DROP SCHEMA IF EXISTS " + s + " CASCADE; CREATE SCHEMA " + s +
+                       "; CREATE TABLE " + s +
+                       ".user_logins(user_id varchar(128), device_type varchar(32), "
+                       "masked_ip varchar(256), masked_device_id varchar(256), "
+                       "locale varchar(32), app_version integer, create_date date); "
+                       "CREATE TABLE " +
+                       s + ".raw_logins (LIKE " + s + ".user_logins); " +
+                       // The ledger's shape (src/pg/sidecar.sql), for the keys alone.
+                       "CREATE TABLE " + s +
+                       ".ledger_keys (message_key uuid PRIMARY KEY, "
+                       "committed_at timestamptz NOT NULL DEFAULT now()); "
+                       "CREATE INDEX ON " +
+                       s + ".ledger_keys USING brin (committed_at)"));
+    Result<std::unique_ptr<pg::Sink>> sink =
+        pg::Sink::Open(WithApplicationName(conninfo_, "sink_bench_sink"), s + ".user_logins");
+    if (!sink.ok()) Die("opening the sink", sink.status());
+    sink_ = std::move(sink).value();
+    for (int m : {kCopy, kKeys}) {
+      Result<pg::Connection> c = pg::Connection::Open(
+          WithApplicationName(conninfo_, std::string("sink_bench_") + kModeNames[m]));
+      if (!c.ok()) Die("connecting", c.status());
+      conns_[m].emplace(std::move(c).value());
+    }
+    copy_sql_ = "COPY " + s + ".raw_logins (" + std::string(pg::kLoginColumns) +
+                ") FROM STDIN (FORMAT binary)";
+    keys_sql_ = "COPY " + s + ".ledger_keys (message_key) FROM STDIN (FORMAT binary)";
+    for (int m = 0; m < kModes; ++m) {
+      Result<pg::PgResult> r =
+          admin_->Query("SELECT pid FROM pg_stat_activity WHERE application_name = $1",
+                        {std::string("sink_bench_") + kModeNames[m]});
+      backend_pid_[m] = r.ok() && r->rows() == 1 ? static_cast<int>(r->GetInt(0, 0)) : 0;
+    }
+    MakeBatches();
+  }
+
+  // One batch of each kind, not timed: connections, catalog caches and buffers warm up.
+  void WarmUp() {
+    for (int m = 0; m < kModes; ++m) Write(static_cast<Mode>(m), batches_[0]);
+    warmup_rows_ = static_cast<int64_t>(batches_[0].size());
+  }
+
+  PhaseResult Measure(const char* phase) {
+    PhaseResult result;
+    const int64_t batches = (options_.rows + options_.rows_per_batch - 1) / options_.rows_per_batch;
+    int64_t done = 0;
+    int64_t chunk = 0;
+    while (done < batches) {
+      const int64_t n = std::min<int64_t>(options_.chunk_batches, batches - done);
+      // Rotate which mode goes first, so none always follows another's checkpoint or autovacuum
+      // work.
+      for (int pass = 0; pass < kModes; ++pass) {
+        const Mode mode = static_cast<Mode>((pass + chunk) % kModes);
+        ModeCost& cost = result.cost[mode];
+        const int64_t lsn0 = WalPosition();
+        const double client0 = ThreadCpuSeconds();
+        const double server0 = ProcessCpuSeconds(backend_pid_[mode]);
+        for (int64_t b = 0; b < n; ++b) {
+          cost.seconds += Write(mode, batches_[(done + b) % batches_.size()]);
+        }
+        const double server1 = ProcessCpuSeconds(backend_pid_[mode]);
+        cost.client_cpu_seconds += ThreadCpuSeconds() - client0;
+        cost.wal_bytes += WalPosition() - lsn0;
+        if (server0 >= 0 && server1 >= 0) {
+          cost.server_cpu_seconds = std::max(0.0, cost.server_cpu_seconds) + (server1 - server0);
+        }
+      }
+      for (int64_t b = 0; b < n; ++b) {
+        result.rows += static_cast<int64_t>(batches_[(done + b) % batches_.size()].size());
+      }
+      ++chunk;
+      done += n;
+    }
+    std::fprintf(stderr,
+                 "sink_bench: %s: %lld rows: WriteBatch %.0f rows/s, raw COPY %.0f rows/s (%.2f), "
+                 "ledger keys alone %.0f keys/s\n",
+                 phase, static_cast<long long>(result.rows), result.rows_per_s(kSink),
+                 result.rows_per_s(kCopy), result.ratio(), result.rows_per_s(kKeys));
+    total_rows_ += result.rows;
+    return result;
+  }
+
+  // Fills the ledger with `keys` random keys, as a long-running deployment's would be.
+  double Prefill(int64_t keys) {
+    std::fprintf(stderr, "sink_bench: pre-filling the ledger with %lld keys\n",
+                 static_cast<long long>(keys));
+    const auto t0 = Clock::now();
+    for (const char* table : {"sqs2pg_ledger", "ledger_keys"}) {
+      const std::string t = options_.schema + "." + table;
+      Check("pre-filling the ledger",
+            admin_->Exec("INSERT INTO " + t +
+                         " (message_key) SELECT gen_random_uuid() FROM generate_series(1, " +
+                         std::to_string(keys) + ")"));
+      Check("vacuuming the ledger", admin_->Exec("VACUUM ANALYZE " + t));
+    }
+    Check("checkpoint", admin_->Exec("CHECKPOINT"));
+    return Seconds(Clock::now() - t0);
+  }
+
+  int64_t Count(const std::string& table) {
+    Result<pg::PgResult> r = admin_->Query("SELECT count(*) FROM " + options_.schema + "." + table);
+    if (!r.ok()) Die("counting " + table, r.status());
+    return r->GetInt(0, 0);
+  }
+
+  // Both tables hold every row written, and the ledger one key per sink row (plus the prefill).
+  void Verify(int64_t prefill) {
+    const int64_t expected = warmup_rows_ + total_rows_;
+    const int64_t sink_rows = Count("user_logins"), raw_rows = Count("raw_logins");
+    const int64_t keys = Count("sqs2pg_ledger"), keys_alone = Count("ledger_keys");
+    if (sink_rows != expected || raw_rows != expected || keys != expected + prefill ||
+        keys_alone != expected + prefill) {
+      std::fprintf(stderr,
+                   "sink_bench: FAILED: expected %lld rows in each table and %lld ledger keys, "
+                   "found %lld (sink), %lld (raw), %lld keys\n",
+                   static_cast<long long>(expected), static_cast<long long>(expected + prefill),
+                   static_cast<long long>(sink_rows), static_cast<long long>(raw_rows),
+                   static_cast<long long>(keys));
+      std::exit(1);
+    }
+  }
+
+  void DropSchema() { (void)admin_->Exec("DROP SCHEMA IF EXISTS " + options_.schema + " CASCADE"); }
+
+  std::string ServerVersion() {
+    Result<pg::PgResult> r = admin_->Query("SHOW server_version");
+    return r.ok() ? std::string(r->Get(0, 0)) : std::string();
+  }
+
+ private:
+  // A pool of distinct batches of transformed rows, reused with fresh message ids.
+  void MakeBatches() {
+    constexpr int kDistinctBatches = 10;
+    const size_t n = static_cast<size_t>(options_.rows_per_batch);
+    transform::EventTransformer transformer(sink_->columns(),
+                                            transform::Masker(std::string(32, '\x5a')));
+    cli::SyntheticEvents events(n * kDistinctBatches, 0.0, 42);
+    transform::Rejection rejection;
+    const int64_t sent_ms = 1700000000000;
+    batches_.resize(kDistinctBatches);
+    for (auto& batch : batches_) {
+      while (batch.size() < n) {
+        pg::PendingRow p;
+        if (transformer.Transform(events.Next(), sent_ms, &p.row, &rejection)) {
+          batch.push_back(std::move(p));
+        }
+      }
+    }
+  }
+
+  int64_t WalPosition() {
+    Result<pg::PgResult> r =
+        admin_->Query("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::int8");
+    if (!r.ok()) Die("reading the WAL position", r.status());
+    return r->GetInt(0, 0);
+  }
+
+  double Write(Mode mode, std::vector<pg::PendingRow>& batch) {
+    switch (mode) {
+      case kSink:
+        return WriteSinkBatch(batch);
+      case kCopy:
+        return WriteRawBatch(batch);
+      default:
+        return WriteKeysBatch(batch);
+    }
+  }
+
+  double WriteSinkBatch(std::vector<pg::PendingRow>& batch) {
+    for (auto& p : batch) p.message_id = uuids_.Next();  // fresh ids, not timed
+    const auto t0 = Clock::now();
+    Result<pg::BatchOutcome> r = sink_->WriteBatch(batch, {});
+    const double s = Seconds(Clock::now() - t0);
+    if (!r.ok()) Die("WriteBatch", r.status());
+    if (r->inserted != static_cast<int>(batch.size())) {
+      std::fprintf(stderr, "sink_bench: FAILED: WriteBatch inserted %d of %zu\n", r->inserted,
+                   batch.size());
+      std::exit(1);
+    }
+    return s;
+  }
+
+  double WriteRawBatch(const std::vector<pg::PendingRow>& batch) {
+    const auto t0 = Clock::now();
+    encoder_.Begin();
+    for (const auto& p : batch) encoder_.AppendLoginRow(p.row, sink_->target().app_version_wire);
+    encoder_.Finish();
+    Check("raw COPY", conns_[kCopy]->CopyIn(copy_sql_, encoder_.data()));
+    return Seconds(Clock::now() - t0);
+  }
+
+  // What the sink's fast path does for the ledger alone: fresh keys, sorted, in one COPY.
+  double WriteKeysBatch(std::vector<pg::PendingRow>& batch) {
+    for (auto& p : batch) p.message_id = uuids_.Next();  // fresh ids, not timed
+    const auto t0 = Clock::now();
+    keys_.clear();
+    for (const auto& p : batch) keys_.push_back(pg::MessageKey(p.message_id));
+    std::sort(keys_.begin(), keys_.end());
+    encoder_.Begin();
+    for (const auto& k : keys_) encoder_.AppendLedgerKey(k);
+    encoder_.Finish();
+    Check("COPY of ledger keys", conns_[kKeys]->CopyIn(keys_sql_, encoder_.data()));
+    return Seconds(Clock::now() - t0);
+  }
+
+  Options options_;
+  std::string conninfo_;
+  std::optional<pg::Connection> admin_;
+  std::optional<pg::Connection> conns_[kModes];  // kCopy and kKeys; the sink has its own
+  int backend_pid_[kModes] = {};
+  std::unique_ptr<pg::Sink> sink_;
+  std::string copy_sql_;
+  std::string keys_sql_;
+  std::vector<pg::MessageKeyBytes> keys_;
+  pg::CopyBinaryEncoder encoder_;
+  std::vector<std::vector<pg::PendingRow>> batches_;
+  UuidSource uuids_;
+  int64_t warmup_rows_ = 0;
+  int64_t total_rows_ = 0;
+};
+
+std::string PhaseJson(const PhaseResult& r) {
+  const double rows = static_cast<double>(std::max<int64_t>(1, r.rows));
+  std::string out = "{\"rows\": " + std::to_string(r.rows);
+  char buf[512];
+  for (int m = 0; m < kModes; ++m) {
+    const ModeCost& c = r.cost[m];
+    std::string server = "null";
+    if (c.server_cpu_seconds >= 0) {
+      std::snprintf(buf, sizeof(buf), "%.3f", c.server_cpu_seconds / rows * 1e6);
+      server = buf;
+    }
+    std::snprintf(buf, sizeof(buf),
+                  ", \"%s\": {\"seconds\": %.4f, \"rows_per_s\": %.0f, "
+                  "\"wal_bytes_per_row\": %.1f, \"server_cpu_us_per_row\": %s, "
+                  "\"client_cpu_us_per_row\": %.3f}",
+                  kModeNames[m], c.seconds, r.rows_per_s(static_cast<Mode>(m)),
+                  static_cast<double>(c.wal_bytes) / rows, server.c_str(),
+                  c.client_cpu_seconds / rows * 1e6);
+    out += buf;
+  }
+  std::snprintf(buf, sizeof(buf),
+                ", \"sink_rows_per_s\": %.0f, \"copy_rows_per_s\": %.0f, \"ratio\": %.4f}",
+                r.rows_per_s(kSink), r.rows_per_s(kCopy), r.ratio());
+  return out + buf;
+}
+
+int Main(int argc, char** argv) {
+  Options options;
+  bool keep = false;
+  CLI::App app{"sqs2pg sink benchmark: Sink::WriteBatch next to raw COPY binary"};
+  app.add_option("--rows", options.rows, "Rows per mode and phase")->check(CLI::PositiveNumber);
+  app.add_option("--rows-per-batch", options.rows_per_batch, "Rows per transaction")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--chunk-batches", options.chunk_batches, "Batches per mode before switching")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--prefill-keys", options.prefill_keys,
+                 "Then pre-fill the ledger with this many keys and measure again (0: skip)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--schema", options.schema, "Scratch schema (dropped and re-created)");
+  app.add_flag("--keep", keep, "Keep the scratch schema afterwards");
+  CLI11_PARSE(app, argc, argv);
+
+  const char* url = std::getenv("SQS2PG_BENCH_DATABASE_URL");
+  if (url == nullptr || *url == '\0') url = std::getenv("DATABASE_URL");
+  if (url == nullptr || *url == '\0') {
+    std::fprintf(stderr, "sink_bench: set SQS2PG_BENCH_DATABASE_URL or DATABASE_URL\n");
+    return 2;
+  }
+
+  SinkBench bench(options, url);
+  bench.Setup();
+  bench.WarmUp();
+  const PhaseResult fresh = bench.Measure("fresh ledger");
+  std::string prefilled = "null";
+  if (options.prefill_keys > 0) {
+    const int64_t ledger_before = bench.Count("sqs2pg_ledger");  // the fresh phase's keys
+    const double prefill_s = bench.Prefill(options.prefill_keys);
+    const PhaseResult r = bench.Measure("pre-filled ledger");
+    prefilled = PhaseJson(r);
+    prefilled.pop_back();  // re-open the object to add the prefill's figures
+    prefilled +=
+        ", \"ledger_keys_at_start\": " + std::to_string(ledger_before + options.prefill_keys) +
+        ", \"prefill_seconds\": " + std::to_string(prefill_s) + "}";
+  }
+  bench.Verify(options.prefill_keys);
+  const std::string version = bench.ServerVersion();
+  if (!keep) bench.DropSchema();
+
+  std::printf(
+      "{\"rows_per_batch\": %d, \"chunk_batches\": %d, \"postgresql\": \"%s\", "
+      "\"fresh\": %s, \"prefilled\": %s}\n",
+      options.rows_per_batch, options.chunk_batches, version.c_str(), PhaseJson(fresh).c_str(),
+      prefilled.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace sqs2pg::bench
+
+int main(int argc, char** argv) { return sqs2pg::bench::Main(argc, argv); }
