@@ -170,6 +170,7 @@ for (const raw of latencyRuns) {
   const d = drainFigures(raw);
   const rtt = raw.rtt_ms / 1000;
   d.bound_msgs_per_s = round((raw.receivers * 10) / rtt);
+  d.deleters = raw.deleters;
   d.delete_cap_msgs_per_s = round((raw.deleters * 10) / rtt);
   d.ratio_to_bound = round(d.msgs_per_s / d.bound_msgs_per_s, 3);
   d.ratio_to_delete_cap = round(d.msgs_per_s / d.delete_cap_msgs_per_s, 3);
@@ -329,7 +330,7 @@ const met = targets.filter((x) => x.met).length;
 out.push(`targets met: ${met} of ${targets.length}` +
   (targets.some((x) => !x.met) ? `; not met: ${targets.filter((x) => !x.met).map((x) => x.id).join(", ")}` : ""));
 for (const d of latency.runs.filter((x) => x.limited_by_deleters)) {
-  out.push(`d${d.receivers}: limited by deletes: ${latency.deleters} deleters x 10 / ${latency.rtt_ms} ms = ` +
+  out.push(`d${d.receivers}: limited by deletes: ${d.deleters} deleters x 10 / ${latency.rtt_ms} ms = ` +
     `${fmt(d.delete_cap_msgs_per_s)} msgs/s (${fmt(d.deletes.effective_cap_msgs_per_s)} at the measured call time), ` +
     `reached ${fmt(d.ratio_to_delete_cap, 2)} of it ` +
     `(DeleteMessageBatch in flight: mean ${fmt(d.deletes.mean_in_flight, 1)}, max ${d.deletes.max_in_flight}; ` +

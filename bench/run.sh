@@ -52,8 +52,9 @@ prefill_keys=${BENCH_PREFILL_KEYS:-1500000}
 rtt_ms=${BENCH_RTT_MS:-20}
 read -r -a latency_runs <<<"${BENCH_LATENCY_RUNS:-1:2000 4:8000 16:20000 64:40000}"
 sections=" ${BENCH_SECTIONS:-transform sink e2e reference latency} "
-# sqs2pg's PipelineOptions::deleters (not a flag): concurrent DeleteMessageBatch calls.
-sqs2pg_deleters=4
+# sqs2pg's concurrent DeleteMessageBatch calls (PipelineOptions::deleters, not a flag): as many
+# as receivers, at least 4 (src/cli/consume_command.cc).
+sqs2pg_min_deleters=4
 
 sqs2pg=${SQS2PG_BIN:-$SERVICES_ROOT/build/sqs2pg}
 bin_dir=$(dirname "$sqs2pg")
@@ -337,7 +338,8 @@ if want latency; then
       const [file, stats, rtt, deleters] = process.argv.slice(1);
       const d = JSON.parse(fs.readFileSync(file, "utf8"));
       fs.writeFileSync(file, JSON.stringify({ ...d, rtt_ms: Number(rtt), deleters: Number(deleters), proxy: JSON.parse(stats) }));
-    ' "$parts/latency-$receivers.json" "$(curl -sS "$proxy/__stats")" "$rtt_ms" "$sqs2pg_deleters"
+    ' "$parts/latency-$receivers.json" "$(curl -sS "$proxy/__stats")" "$rtt_ms" \
+      "$((receivers > sqs2pg_min_deleters ? receivers : sqs2pg_min_deleters))"
   done
 fi
 
