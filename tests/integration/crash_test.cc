@@ -24,6 +24,7 @@
 #include "sqs/http_transport.h"
 #include "support/pg_fixture.h"
 #include "support/process.h"
+#include "support/run_output.h"
 #include "support/sqs_test_env.h"
 
 namespace sqs2pg::testing {
@@ -51,21 +52,6 @@ void SendEvents(sqs::SqsClient& client, const std::string& queue_url, int n, int
     });
   }
   for (auto& s : senders) s.join();
-}
-
-// The value on the summary line starting with `label`, or -1 if the line is absent.
-int64_t SummaryValue(const std::string& output, const std::string& label) {
-  size_t at = output.rfind("summary:");
-  if (at == std::string::npos) return -1;
-  at = output.find("\n  " + label + " ", at);
-  if (at == std::string::npos) return -1;
-  at += 3 + label.size();
-  while (at < output.size() && output[at] == ' ') ++at;
-  return std::atoll(output.c_str() + at);
-}
-
-std::string Tail(const std::string& output, size_t chars = 6000) {
-  return output.size() <= chars ? output : "..." + output.substr(output.size() - chars);
 }
 
 class CrashTest : public PgSchemaFixture {

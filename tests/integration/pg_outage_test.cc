@@ -25,6 +25,7 @@
 #include "support/pg_cluster.h"
 #include "support/pg_test_env.h"
 #include "support/process.h"
+#include "support/run_output.h"
 #include "support/sqs_test_env.h"
 
 namespace sqs2pg::testing {
@@ -44,21 +45,6 @@ std::vector<std::string> LoginEvents(int n) {
                      R"(", "locale": "RU", "device_id": "593-47-5928"})");
   }
   return bodies;
-}
-
-int Occurrences(const std::string& text, const std::string& needle) {
-  int n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-    ++n;
-  }
-  return n;
-}
-
-// The figure on a summary line such as "  inserted            99"; -1 if absent.
-int64_t SummaryFigure(const std::string& output, const std::string& label) {
-  std::smatch m;
-  if (!std::regex_search(output, m, std::regex("\n  " + label + " +([0-9]+)\n"))) return -1;
-  return std::stoll(m[1]);
 }
 
 // Holds ACCESS EXCLUSIVE on a table in an open transaction, on its own connection. The lock goes
@@ -200,9 +186,9 @@ TEST_F(PgOutageTest, RunRidesOutAnOutageAndDeletesNothingItHasNotCommitted) {
                            "WHERE committed_at < pg_catalog.pg_postmaster_start_time()"),
             committed_before);
   EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 0);
-  EXPECT_EQ(SummaryFigure(result.output, "inserted"), kN) << result.output;
+  EXPECT_EQ(SummaryValue(result.output, "inserted"), kN) << result.output;
   // Noticed and retried with backoff, without flooding the log (a 5 s outage: a line or two).
-  const int warnings = Occurrences(result.output, "database write failed");
+  const int warnings = static_cast<int>(Occurrences(result.output, "database write failed"));
   EXPECT_GE(warnings, 1) << result.output;
   EXPECT_LE(warnings, 3) << result.output;
   EXPECT_NE(result.output.find("database reachable again"), std::string::npos) << result.output;
@@ -224,7 +210,7 @@ TEST_F(PgOutageTest, DrainGivesUpAfterTheRetryTimeoutAndLeavesEveryMessageInTheQ
   ProcessResult result = proc->Wait(seconds(90));
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find("--db-retry-timeout"), std::string::npos) << result.output;
-  EXPECT_EQ(SummaryFigure(result.output, "deleted from queue"), 0) << result.output;
+  EXPECT_EQ(SummaryValue(result.output, "deleted from queue"), 0) << result.output;
   EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), kN);
   // Once their visibility lapses every message can be received again, each exactly once.
   const std::vector<sqs::Message> received = ReceiveAll(*sqs_, queue_url_);

@@ -31,6 +31,7 @@
 #include "sqs/sqs_client.h"
 #include "support/pg_fixture.h"
 #include "support/process.h"
+#include "support/run_output.h"
 #include "support/sqs_test_env.h"
 
 namespace sqs2pg::testing {
@@ -68,28 +69,6 @@ std::vector<std::string> Workload() {
     if (i == 150) bodies.push_back(BadBodies()[1]);
   }
   return bodies;
-}
-
-size_t Occurrences(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
-// The value on the summary line starting with `label`, or -1 if the line is absent.
-int64_t SummaryValue(const std::string& output, const std::string& label) {
-  size_t at = output.rfind("summary:");
-  if (at == std::string::npos) return -1;
-  at = output.find("\n  " + label + " ", at);
-  if (at == std::string::npos) return -1;
-  at += 3 + label.size();
-  while (at < output.size() && output[at] == ' ') ++at;
-  return std::atoll(output.c_str() + at);
-}
-
-// The end of a long log: enough to see the summary and the last errors on failure.
-std::string Tail(const std::string& output, size_t chars = 6000) {
-  return output.size() <= chars ? output : "..." + output.substr(output.size() - chars);
 }
 
 // sqs2pg's own client against `endpoint`, speaking `protocol`.

@@ -29,12 +29,6 @@ class ReliabilityTest : public Sqs2pgFixture {
          " FOR EACH STATEMENT EXECUTE FUNCTION " + schema_ + ".slow_insert()");
   }
 
-  std::vector<std::string> Events(int n) {
-    std::vector<std::string> bodies;
-    for (int i = 0; i < n; ++i) bodies.push_back(LoginEvent(i));
-    return bodies;
-  }
-
   // Waits (up to a safety limit) until the table holds at least `rows` rows.
   bool WaitForRows(int64_t rows, seconds limit = seconds(90)) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -57,7 +51,7 @@ class ReliabilityTest : public Sqs2pgFixture {
 // would exceed 300 and duplicates would be skipped).
 TEST_F(ReliabilityTest, HeartbeatKeepsMessagesOfSlowCommitsFromBeingRedelivered) {
   SlowDownCommits(4);
-  SendBodies(*sqs_, queue_url_, Events(300));
+  SendBodies(*sqs_, queue_url_, LoginEvents(300));
   ProcessResult run = Drain({"--visibility-timeout", "3", "--batch-size", "100"});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 300);
@@ -73,7 +67,7 @@ TEST_F(ReliabilityTest, HeartbeatKeepsMessagesOfSlowCommitsFromBeingRedelivered)
 // the cancel the second batch would commit (100 rows).
 TEST_F(ReliabilityTest, SigtermCommitsWhatIsInHandAndHandsBackTheRestAtOnce) {
   SlowDownCommits(4);
-  SendBodies(*sqs_, queue_url_, Events(200));
+  SendBodies(*sqs_, queue_url_, LoginEvents(200));
   RunningProcess run = StartRun({"--visibility-timeout", "300", "--batch-size", "50",
                                  "--batch-delay-ms", "20", "--shutdown-timeout", "1"});
   ASSERT_TRUE(WaitForRows(50)) << run.Output();
@@ -112,7 +106,7 @@ TEST_F(ReliabilityTest, LongPollsDoNotHoldUpAStop) {
 // loads everything exactly once.
 TEST_F(ReliabilityTest, ASecondSignalExitsAtOnceAndLosesNothing) {
   SlowDownCommits(3);
-  SendBodies(*sqs_, queue_url_, Events(100));
+  SendBodies(*sqs_, queue_url_, LoginEvents(100));
   RunningProcess run = StartRun({"--visibility-timeout", "2", "--batch-size", "40"});
   ASSERT_TRUE(WaitForRows(40)) << run.Output();
   run.Signal(SIGTERM);
@@ -166,7 +160,7 @@ TEST_F(ReliabilityTest, RowsRefusedAtCommitAreIsolatedBySplittingTheBatch) {
 TEST_F(ReliabilityTest, LedgerKeysPastTheRedeliveryWindowArePruned) {
   const std::string queue = CreateTestQueue(*sqs_, "prune", {{"MessageRetentionPeriod", "60"}});
   queue_url_ = queue;
-  SendBodies(*sqs_, queue_url_, Events(1));
+  SendBodies(*sqs_, queue_url_, LoginEvents(1));
   ProcessResult first = Drain({"--ledger-prune-interval", "0"});
   ASSERT_EQ(first.exit_code, 0) << first.output;
   const std::string ledger = schema_ + ".sqs2pg_ledger";

@@ -18,6 +18,7 @@
 #include "support/pg_fixture.h"
 #include "support/pg_test_env.h"
 #include "support/process.h"
+#include "support/run_output.h"
 #include "support/sqs_test_env.h"
 
 namespace sqs2pg::testing {
@@ -36,13 +37,6 @@ std::vector<std::string> LoginEvents(int n) {
                      R"(", "locale": "RU", "device_id": "593-47-5928"})");
   }
   return bodies;
-}
-
-// The figure on a summary line such as "  inserted            99"; -1 if absent.
-int64_t SummaryFigure(const std::string& output, const std::string& label) {
-  std::smatch m;
-  if (!std::regex_search(output, m, std::regex("\n  " + label + " +([0-9]+)\n"))) return -1;
-  return std::stoll(m[1]);
 }
 
 class ReplicasTest : public PgSchemaFixture {
@@ -78,7 +72,7 @@ class ReplicasTest : public PgSchemaFixture {
     for (int i = 0; i < kReplicas; ++i) {
       ProcessResult result = replicas[i]->Wait(std::chrono::seconds(120));
       EXPECT_EQ(result.exit_code, 0) << "replica " << i << ":\n" << result.output;
-      const int64_t inserted = SummaryFigure(result.output, "inserted");
+      const int64_t inserted = SummaryValue(result.output, "inserted");
       EXPECT_GE(inserted, 0) << "replica " << i << " printed no summary:\n" << result.output;
       inserted_total += inserted;
       if (inserted > 0) ++replicas_that_inserted;

@@ -23,43 +23,12 @@
 #include "sqs/sqs_client.h"
 #include "support/pg_fixture.h"
 #include "support/process.h"
+#include "support/run_output.h"
+#include "support/sqs2pg_fixture.h"
 #include "support/sqs_test_env.h"
 
 namespace sqs2pg::testing {
 namespace {
-
-// A unique, valid login event: user "user-<i>".
-std::string LoginEvent(int i) {
-  const std::string n = std::to_string(i);
-  return R"({"user_id": "user-)" + n + R"(", "app_version": "2.3.)" + std::to_string(i % 1000) +
-         R"(", "device_type": "android", "ip": "10.)" + std::to_string((i >> 16) & 255) + "." +
-         std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255) +
-         R"(", "locale": "DE", "device_id": "dev-)" + n + R"("})";
-}
-
-std::vector<std::string> LoginEvents(int n) {
-  std::vector<std::string> bodies;
-  bodies.reserve(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) bodies.push_back(LoginEvent(i));
-  return bodies;
-}
-
-// The value on the summary line starting with `label` ("duplicates skipped", ...), or -1 if the
-// line is absent. Reads the last summary in `output`.
-int64_t SummaryValue(const std::string& output, const std::string& label) {
-  size_t at = output.rfind("summary:");
-  if (at == std::string::npos) return -1;
-  at = output.find("\n  " + label + " ", at);
-  if (at == std::string::npos) return -1;
-  at += 3 + label.size();
-  while (at < output.size() && output[at] == ' ') ++at;
-  return std::atoll(output.c_str() + at);
-}
-
-// The end of a long log: enough to see the summary and the last errors on failure.
-std::string Tail(const std::string& output, size_t chars = 6000) {
-  return output.size() <= chars ? output : "..." + output.substr(output.size() - chars);
-}
 
 // sqs_fault_proxy.mjs in front of the emulator, for the lifetime of this object.
 class FaultProxy {

@@ -39,4 +39,11 @@ std::string LoginEvent(int i, const std::string& device_type) {
          R"(", "locale": "RU", "device_id": "dev-)" + n + R"("})";
 }
 
+std::vector<std::string> LoginEvents(int n) {
+  std::vector<std::string> bodies;
+  bodies.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) bodies.push_back(LoginEvent(i));
+  return bodies;
+}
+
 }  // namespace sqs2pg::testing

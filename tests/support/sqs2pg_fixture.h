@@ -32,5 +32,7 @@ class Sqs2pgFixture : public PgSchemaFixture {
 
 // A login event with a unique user id "user-<i>" and an ip and device_id derived from `i`.
 std::string LoginEvent(int i, const std::string& device_type = "android");
+// LoginEvent(0) .. LoginEvent(n - 1).
+std::vector<std::string> LoginEvents(int n);
 
 }  // namespace sqs2pg::testing
