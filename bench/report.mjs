@@ -256,8 +256,14 @@ if (transform) {
   row("a  transform", "not measured", "", "", "<= 1,500", "not measured");
 }
 if (sink) {
-  row(`b  sink, batches of ${fmt(sink.rows_per_batch)}: WriteBatch rows/s`, fmt(sink.fresh.sink_rows_per_s),
-    `raw COPY ${fmt(sink.fresh.copy_rows_per_s)}`, fmtRatio(sink.fresh.ratio, 2), ">= 0.40", metText(sink.met));
+  const writers = sink.writers ?? 1;
+  row(`b  sink, batches of ${fmt(sink.rows_per_batch)}, ${writers} writer${writers === 1 ? "" : "s"}: WriteBatch rows/s`,
+    fmt(sink.fresh.sink_rows_per_s), `raw COPY ${fmt(sink.fresh.copy_rows_per_s)}`, fmtRatio(sink.fresh.ratio, 2),
+    ">= 0.40", metText(sink.met));
+  if (sink.fresh.sink_one_writer) {
+    row("   one writer (--writers 1)", fmt(sink.fresh.sink_one_writer.rows_per_s), "", fmtRatio(sink.fresh.one_writer_ratio, 2),
+      "", "");
+  }
   if (sink.fresh.ledger_keys_alone) {
     row("   ledger keys alone (COPY of 2,000 keys)", fmt(sink.fresh.ledger_keys_alone.rows_per_s), "", "", "", "");
   }
@@ -265,6 +271,10 @@ if (sink) {
     row(`   ledger pre-filled to ${fmt(sink.prefilled.ledger_keys_at_start / 1e6, 1)} M keys`,
       fmt(sink.prefilled.sink_rows_per_s), `raw COPY ${fmt(sink.prefilled.copy_rows_per_s)}`,
       fmtRatio(sink.prefilled.ratio, 2), ">= 0.40", metText(sink.prefilled.met));
+    if (sink.prefilled.sink_one_writer) {
+      row("   pre-filled, one writer", fmt(sink.prefilled.sink_one_writer.rows_per_s), "",
+        fmtRatio(sink.prefilled.one_writer_ratio, 2), "", "");
+    }
   }
 } else {
   row("b  sink", "not measured", "", "", ">= 0.40", "not measured");
@@ -317,8 +327,9 @@ out.push("");
 if (sink?.fresh?.sink) {
   // Where the sink's time goes, per row: the server backend's CPU and the WAL written.
   const per = (phase) =>
-    ["sink", "copy", "ledger_keys_alone"]
-      .map((m) => `${m === "sink" ? "WriteBatch" : m === "copy" ? "raw COPY" : "keys alone"} ` +
+    ["sink", "sink_one_writer", "copy", "ledger_keys_alone"]
+      .filter((m) => phase[m])
+      .map((m) => `${{ sink: "WriteBatch", sink_one_writer: "one writer", copy: "raw COPY" }[m] ?? "keys alone"} ` +
         `${phase[m].server_cpu_us_per_row == null ? "-" : fmt(phase[m].server_cpu_us_per_row, 1)} us ` +
         `/ ${fmt(phase[m].wal_bytes_per_row)} B`)
       .join(", ");

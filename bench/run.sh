@@ -6,8 +6,9 @@
 #   a. transform alone (build/transform_bench, Google Benchmark): CPU ns per message for
 #      parse + validate + 2 masks + version encoding + the COPY-binary row. Target <= 1,500 ns.
 #   b. the sink alone (build/sink_bench): rows/s of pg::Sink::WriteBatch (ledger + rows, one
-#      transaction per batch of 2,000 fresh message ids) next to raw COPY binary of the same rows
-#      into a table of the same shape; then again with the ledger pre-filled with 1.5 M keys.
+#      transaction per batch of 2,000 fresh message ids) from as many writer connections as sqs2pg
+#      uses by default (2), and from one, next to raw COPY binary of the same rows into a table of
+#      the same shape on one connection; then again with the ledger pre-filled with 1.5 M keys.
 #      Target: WriteBatch >= 40 % of raw COPY.
 #   c. end to end: sqs2pg drains 100,000 events; next to the emulator's no-work ceiling
 #      (bench/ceiling.mjs, same concurrency) and to a typical take-home solution
@@ -31,6 +32,7 @@
 #   BENCH_REFERENCE_COUNT messages for the take-home reference (2000)
 #   BENCH_SINK_ROWS       rows per mode and phase of the sink benchmark (200000)
 #   BENCH_PREFILL_KEYS    ledger keys for the sink's second phase (1500000; 0 skips it)
+#   BENCH_SINK_WRITERS    writer connections of the sink benchmark (2, sqs2pg's --writers default)
 #   BENCH_RTT_MS          round trip the delay proxy adds (20)
 #   BENCH_LATENCY_RUNS    receivers:messages for each latency run ("1:2000 4:8000 16:20000 64:40000")
 #   BENCH_SECTIONS        which parts to run (default "transform sink e2e reference latency")
@@ -49,6 +51,7 @@ read -r -a drain_flags <<<"${BENCH_DRAIN_FLAGS:---receivers $consumers}"
 reference_count=${BENCH_REFERENCE_COUNT:-2000}
 sink_rows=${BENCH_SINK_ROWS:-200000}
 prefill_keys=${BENCH_PREFILL_KEYS:-1500000}
+sink_writers=${BENCH_SINK_WRITERS:-2}
 rtt_ms=${BENCH_RTT_MS:-20}
 read -r -a latency_runs <<<"${BENCH_LATENCY_RUNS:-1:2000 4:8000 16:20000 64:40000}"
 sections=" ${BENCH_SECTIONS:-transform sink e2e reference latency} "
@@ -220,10 +223,11 @@ fi
 
 # ---- b. sink ------------------------------------------------------------------------------------
 if want sink; then
-  echo "bench: sink: WriteBatch vs raw COPY, $sink_rows rows each" \
+  echo "bench: sink: WriteBatch ($sink_writers writers, and 1) vs raw COPY, $sink_rows rows each" \
     "(then with $prefill_keys ledger keys)" >&2
   SQS2PG_BENCH_DATABASE_URL=$DATABASE_URL "$bin_dir/sink_bench" --rows "$sink_rows" \
-    --rows-per-batch 2000 --prefill-keys "$prefill_keys" >"$parts/sink.json"
+    --rows-per-batch 2000 --writers "$sink_writers" --prefill-keys "$prefill_keys" \
+    >"$parts/sink.json"
 fi
 
 # ---- c. end to end: ceiling, sqs2pg, reference --------------------------------------------------

@@ -1,24 +1,30 @@
 // The sink alone: rows/s of sqs2pg's exactly-once pg::Sink::WriteBatch (ledger keys + rows in one
 // transaction) next to raw COPY binary of the same rows into a table of the same shape (no ledger),
-// on the same PostgreSQL, in the same run, interleaved chunk by chunk so that both see the same
-// machine load. Target: WriteBatch >= 40 % of raw COPY.
+// on the same PostgreSQL, in the same run, interleaved chunk by chunk so that all modes see the
+// same machine load. Target: WriteBatch >= 40 % of raw COPY.
 //
 //   SQS2PG_BENCH_DATABASE_URL=postgresql://... build/sink_bench [--rows 200000]
-//       [--rows-per-batch 2000] [--chunk-batches 5] [--prefill-keys 0] [--schema sink_bench]
+//       [--rows-per-batch 2000] [--chunk-batches 10] [--writers 2] [--prefill-keys 0]
+//       [--schema sink_bench]
 //
 // The database comes from SQS2PG_BENCH_DATABASE_URL, else DATABASE_URL (bench/run.sh sets both).
 // It (re)creates the schema --schema with two tables in the assignment's user_logins shape:
-// `user_logins`, written by a pg::Sink (which adds its ledger beside it), and `raw_logins`, written
-// by plain COPY. Rows are real transform output (synthetic events, masked), message ids fresh
-// random UUIDs, as SQS's are; the ids are made outside the timed part. Each batch is one
-// transaction in both modes (the sink: BEGIN, COPY keys, COPY rows, COMMIT; raw: one COPY, which
-// commits on its own), so both pay one commit (fsync) per batch; both time the COPY-binary
-// encoding. A third mode, COPY of the same number of fresh keys alone into a table shaped like the
-// ledger (`ledger_keys`), shows what the ledger costs by itself. Per mode it also reports the WAL
-// written and the CPU time of the PostgreSQL backend serving it (from /proc, when the server runs
-// on this machine) per row. With --prefill-keys N, a second phase first fills the ledger (and
-// `ledger_keys`) with N random keys (VACUUM ANALYZE, CHECKPOINT) and measures again: what a
-// long-running deployment's ledger costs.
+// `user_logins`, written by pg::Sinks (which add their ledger beside it), and `raw_logins`, written
+// by plain COPY on one connection. Rows are real transform output (synthetic events, masked),
+// message ids fresh random UUIDs, as SQS's are; the ids are made outside the timed part. Modes:
+//   sink             --writers Sinks (as `sqs2pg --writers`, default 2), each on its own connection
+//                    and thread, commit the chunk's batches at once (batch i by writer i % N)
+//   sink_one_writer  one Sink commits the same number of batches one after the other
+//   copy             raw COPY binary, one connection: the yardstick
+//   ledger_keys_alone  COPY of as many fresh keys into a table shaped like the ledger
+//                    (`ledger_keys`): what the ledger costs by itself
+// Each batch is one transaction in every mode (a Sink: BEGIN, COPY keys, COPY rows, COMMIT; raw:
+// one COPY, which commits on its own), so each pays one commit (fsync) per batch; all time the
+// COPY-binary encoding. Per mode it also reports the WAL written, the CPU time of the PostgreSQL
+// backends serving it (from /proc, when the server runs on this machine) and of this process, per
+// row. With --prefill-keys N, a second phase first fills the ledger (and `ledger_keys`) with N
+// random keys (VACUUM ANALYZE, CHECKPOINT) and measures again: what a long-running deployment's
+// ledger costs.
 //
 // Prints one JSON object on stdout; progress on stderr. Exits 1 on any database error.
 #include <unistd.h>
@@ -37,6 +43,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -57,13 +64,18 @@ using Clock = std::chrono::steady_clock;
 struct Options {
   int64_t rows = 200000;
   int rows_per_batch = 2000;
-  int chunk_batches = 5;
+  int chunk_batches = 10;  // even, so that two writers get as many batches each
   int64_t prefill_keys = 0;
+  int writers = 2;  // sink connections writing batches at once (sqs2pg --writers, default 2)
   std::string schema = "sink_bench";
 };
 
-enum Mode { kSink, kCopy, kKeys, kModes };
-constexpr const char* kModeNames[kModes] = {"sink", "copy", "ledger_keys_alone"};
+// Batches in the pool (reused with fresh ids); a chunk is at most this many, so that the writers
+// of the sink mode never share a batch.
+constexpr int kDistinctBatches = 10;
+
+enum Mode { kSink, kSinkOneWriter, kCopy, kKeys, kModes };
+constexpr const char* kModeNames[kModes] = {"sink", "sink_one_writer", "copy", "ledger_keys_alone"};
 
 // What one mode cost over a phase: wall time of its batches (only what is timed), the WAL the
 // server wrote meanwhile, and the CPU time of this thread and of the server backend serving it.
@@ -78,7 +90,9 @@ struct PhaseResult {
   int64_t rows = 0;
   ModeCost cost[kModes];
   double rows_per_s(Mode m) const { return cost[m].seconds > 0 ? rows / cost[m].seconds : 0; }
-  double ratio() const { return rows_per_s(kCopy) > 0 ? rows_per_s(kSink) / rows_per_s(kCopy) : 0; }
+  double ratio(Mode m = kSink) const {
+    return rows_per_s(kCopy) > 0 ? rows_per_s(m) / rows_per_s(kCopy) : 0;
+  }
 };
 
 [[noreturn]] void Die(const std::string& what, const Status& status) {
@@ -92,9 +106,10 @@ void Check(const std::string& what, const Status& status) {
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-double ThreadCpuSeconds() {
+// CPU time of this process, all threads (the sink mode writes from several).
+double ClientCpuSeconds() {
   timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
@@ -169,10 +184,14 @@ class SinkBench {
                        "committed_at timestamptz NOT NULL DEFAULT now()); "
                        "CREATE INDEX ON " +
                        s + ".ledger_keys USING brin (committed_at)"));
-    Result<std::unique_ptr<pg::Sink>> sink =
-        pg::Sink::Open(WithApplicationName(conninfo_, "sink_bench_sink"), s + ".user_logins");
-    if (!sink.ok()) Die("opening the sink", sink.status());
-    sink_ = std::move(sink).value();
+    // sinks_[0 .. writers) write mode kSink; the last one, alone, kSinkOneWriter.
+    for (int w = 0; w <= options_.writers; ++w) {
+      const char* name = w < options_.writers ? "sink_bench_sink" : "sink_bench_sink_one_writer";
+      Result<std::unique_ptr<pg::Sink>> sink =
+          pg::Sink::Open(WithApplicationName(conninfo_, name), s + ".user_logins");
+      if (!sink.ok()) Die("opening the sink", sink.status());
+      sinks_.push_back(std::move(sink).value());
+    }
     for (int m : {kCopy, kKeys}) {
       Result<pg::Connection> c = pg::Connection::Open(
           WithApplicationName(conninfo_, std::string("sink_bench_") + kModeNames[m]));
@@ -186,7 +205,9 @@ class SinkBench {
       Result<pg::PgResult> r =
           admin_->Query("SELECT pid FROM pg_stat_activity WHERE application_name = $1",
                         {std::string("sink_bench_") + kModeNames[m]});
-      backend_pid_[m] = r.ok() && r->rows() == 1 ? static_cast<int>(r->GetInt(0, 0)) : 0;
+      for (int i = 0; r.ok() && i < r->rows(); ++i) {
+        backend_pids_[m].push_back(static_cast<int>(r->GetInt(i, 0)));
+      }
     }
     MakeBatches();
   }
@@ -210,13 +231,17 @@ class SinkBench {
         const Mode mode = static_cast<Mode>((pass + chunk) % kModes);
         ModeCost& cost = result.cost[mode];
         const int64_t lsn0 = WalPosition();
-        const double client0 = ThreadCpuSeconds();
-        const double server0 = ProcessCpuSeconds(backend_pid_[mode]);
-        for (int64_t b = 0; b < n; ++b) {
-          cost.seconds += Write(mode, batches_[(done + b) % batches_.size()]);
+        const double client0 = ClientCpuSeconds();
+        const double server0 = BackendCpuSeconds(mode);
+        if (mode == kSink) {
+          cost.seconds += WriteSinkConcurrently(done, n);
+        } else {
+          for (int64_t b = 0; b < n; ++b) {
+            cost.seconds += Write(mode, batches_[(done + b) % batches_.size()]);
+          }
         }
-        const double server1 = ProcessCpuSeconds(backend_pid_[mode]);
-        cost.client_cpu_seconds += ThreadCpuSeconds() - client0;
+        const double server1 = BackendCpuSeconds(mode);
+        cost.client_cpu_seconds += ClientCpuSeconds() - client0;
         cost.wal_bytes += WalPosition() - lsn0;
         if (server0 >= 0 && server1 >= 0) {
           cost.server_cpu_seconds = std::max(0.0, cost.server_cpu_seconds) + (server1 - server0);
@@ -229,10 +254,12 @@ class SinkBench {
       done += n;
     }
     std::fprintf(stderr,
-                 "sink_bench: %s: %lld rows: WriteBatch %.0f rows/s, raw COPY %.0f rows/s (%.2f), "
-                 "ledger keys alone %.0f keys/s\n",
-                 phase, static_cast<long long>(result.rows), result.rows_per_s(kSink),
-                 result.rows_per_s(kCopy), result.ratio(), result.rows_per_s(kKeys));
+                 "sink_bench: %s: %lld rows: WriteBatch with %d writers %.0f rows/s (%.2f of raw), "
+                 "with one writer %.0f rows/s (%.2f), raw COPY %.0f rows/s, ledger keys alone "
+                 "%.0f keys/s\n",
+                 phase, static_cast<long long>(result.rows), options_.writers,
+                 result.rows_per_s(kSink), result.ratio(), result.rows_per_s(kSinkOneWriter),
+                 result.ratio(kSinkOneWriter), result.rows_per_s(kCopy), result.rows_per_s(kKeys));
     total_rows_ += result.rows;
     return result;
   }
@@ -260,19 +287,20 @@ class SinkBench {
     return r->GetInt(0, 0);
   }
 
-  // Both tables hold every row written, and the ledger one key per sink row (plus the prefill).
+  // Every table holds every row written: user_logins twice (both sink modes write it), and the
+  // ledger one key per sink row (plus the prefill).
   void Verify(int64_t prefill) {
     const int64_t expected = warmup_rows_ + total_rows_;
     const int64_t sink_rows = Count("user_logins"), raw_rows = Count("raw_logins");
     const int64_t keys = Count("sqs2pg_ledger"), keys_alone = Count("ledger_keys");
-    if (sink_rows != expected || raw_rows != expected || keys != expected + prefill ||
+    if (sink_rows != 2 * expected || raw_rows != expected || keys != 2 * expected + prefill ||
         keys_alone != expected + prefill) {
       std::fprintf(stderr,
-                   "sink_bench: FAILED: expected %lld rows in each table and %lld ledger keys, "
-                   "found %lld (sink), %lld (raw), %lld keys\n",
-                   static_cast<long long>(expected), static_cast<long long>(expected + prefill),
+                   "sink_bench: FAILED: expected %lld rows per mode and %lld ledger keys, found "
+                   "%lld (both sink modes), %lld (raw), %lld keys (sink), %lld keys (alone)\n",
+                   static_cast<long long>(expected), static_cast<long long>(2 * expected + prefill),
                    static_cast<long long>(sink_rows), static_cast<long long>(raw_rows),
-                   static_cast<long long>(keys));
+                   static_cast<long long>(keys), static_cast<long long>(keys_alone));
       std::exit(1);
     }
   }
@@ -287,9 +315,8 @@ class SinkBench {
  private:
   // A pool of distinct batches of transformed rows, reused with fresh message ids.
   void MakeBatches() {
-    constexpr int kDistinctBatches = 10;
     const size_t n = static_cast<size_t>(options_.rows_per_batch);
-    transform::EventTransformer transformer(sink_->columns(),
+    transform::EventTransformer transformer(sinks_[0]->columns(),
                                             transform::Masker(std::string(32, '\x5a')));
     cli::SyntheticEvents events(n * kDistinctBatches, 0.0, 42);
     transform::Rejection rejection;
@@ -312,9 +339,60 @@ class SinkBench {
     return r->GetInt(0, 0);
   }
 
+  // CPU time of the backends serving `mode`; < 0 if unknown.
+  double BackendCpuSeconds(Mode mode) const {
+    if (backend_pids_[mode].empty()) return -1;
+    double total = 0;
+    for (int pid : backend_pids_[mode]) {
+      const double s = ProcessCpuSeconds(pid);
+      if (s < 0) return -1;
+      total += s;
+    }
+    return total;
+  }
+
+  // Batches [done, done + n) of the pool, written by the --writers sinks at once (batch i by
+  // sink i % writers, each in its own thread, as sqs2pg's writers do); returns the wall time.
+  double WriteSinkConcurrently(int64_t done, int64_t n) {
+    std::vector<std::vector<pg::PendingRow>*> chunk;
+    for (int64_t b = 0; b < n; ++b) chunk.push_back(&batches_[(done + b) % batches_.size()]);
+    return WriteSinkConcurrently(chunk);
+  }
+
+  double WriteSinkConcurrently(const std::vector<std::vector<pg::PendingRow>*>& chunk) {
+    const auto n = static_cast<int64_t>(chunk.size());
+    for (auto* batch : chunk) {
+      for (auto& p : *batch) p.message_id = uuids_.Next();
+    }
+    const auto t0 = Clock::now();
+    std::vector<std::thread> threads;
+    const auto writers = static_cast<size_t>(options_.writers);
+    for (size_t w = 0; w < writers; ++w) {
+      threads.emplace_back([this, w, writers, n, &chunk] {
+        for (int64_t b = static_cast<int64_t>(w); b < n; b += static_cast<int64_t>(writers)) {
+          WriteWithSink(*sinks_[w], *chunk[static_cast<size_t>(b)]);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    return Seconds(Clock::now() - t0);
+  }
+
+  static void WriteWithSink(pg::Sink& sink, const std::vector<pg::PendingRow>& batch) {
+    Result<pg::BatchOutcome> r = sink.WriteBatch(batch, {});
+    if (!r.ok()) Die("WriteBatch", r.status());
+    if (r->inserted != static_cast<int>(batch.size())) {
+      std::fprintf(stderr, "sink_bench: FAILED: WriteBatch inserted %d of %zu\n", r->inserted,
+                   batch.size());
+      std::exit(1);
+    }
+  }
+
   double Write(Mode mode, std::vector<pg::PendingRow>& batch) {
     switch (mode) {
       case kSink:
+        return WriteSinkConcurrently({&batch});
+      case kSinkOneWriter:
         return WriteSinkBatch(batch);
       case kCopy:
         return WriteRawBatch(batch);
@@ -326,21 +404,15 @@ class SinkBench {
   double WriteSinkBatch(std::vector<pg::PendingRow>& batch) {
     for (auto& p : batch) p.message_id = uuids_.Next();  // fresh ids, not timed
     const auto t0 = Clock::now();
-    Result<pg::BatchOutcome> r = sink_->WriteBatch(batch, {});
-    const double s = Seconds(Clock::now() - t0);
-    if (!r.ok()) Die("WriteBatch", r.status());
-    if (r->inserted != static_cast<int>(batch.size())) {
-      std::fprintf(stderr, "sink_bench: FAILED: WriteBatch inserted %d of %zu\n", r->inserted,
-                   batch.size());
-      std::exit(1);
-    }
-    return s;
+    WriteWithSink(*sinks_.back(), batch);
+    return Seconds(Clock::now() - t0);
   }
 
   double WriteRawBatch(const std::vector<pg::PendingRow>& batch) {
     const auto t0 = Clock::now();
     encoder_.Begin();
-    for (const auto& p : batch) encoder_.AppendLoginRow(p.row, sink_->target().app_version_wire);
+    for (const auto& p : batch)
+      encoder_.AppendLoginRow(p.row, sinks_[0]->target().app_version_wire);
     encoder_.Finish();
     Check("raw COPY", conns_[kCopy]->CopyIn(copy_sql_, encoder_.data()));
     return Seconds(Clock::now() - t0);
@@ -364,8 +436,8 @@ class SinkBench {
   std::string conninfo_;
   std::optional<pg::Connection> admin_;
   std::optional<pg::Connection> conns_[kModes];  // kCopy and kKeys; the sink has its own
-  int backend_pid_[kModes] = {};
-  std::unique_ptr<pg::Sink> sink_;
+  std::vector<int> backend_pids_[kModes];
+  std::vector<std::unique_ptr<pg::Sink>> sinks_;
   std::string copy_sql_;
   std::string keys_sql_;
   std::vector<pg::MessageKeyBytes> keys_;
@@ -397,8 +469,9 @@ std::string PhaseJson(const PhaseResult& r) {
     out += buf;
   }
   std::snprintf(buf, sizeof(buf),
-                ", \"sink_rows_per_s\": %.0f, \"copy_rows_per_s\": %.0f, \"ratio\": %.4f}",
-                r.rows_per_s(kSink), r.rows_per_s(kCopy), r.ratio());
+                ", \"sink_rows_per_s\": %.0f, \"copy_rows_per_s\": %.0f, \"ratio\": %.4f, "
+                "\"one_writer_ratio\": %.4f}",
+                r.rows_per_s(kSink), r.rows_per_s(kCopy), r.ratio(), r.ratio(kSinkOneWriter));
   return out + buf;
 }
 
@@ -410,10 +483,13 @@ int Main(int argc, char** argv) {
   app.add_option("--rows-per-batch", options.rows_per_batch, "Rows per transaction")
       ->check(CLI::PositiveNumber);
   app.add_option("--chunk-batches", options.chunk_batches, "Batches per mode before switching")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, kDistinctBatches));
   app.add_option("--prefill-keys", options.prefill_keys,
                  "Then pre-fill the ledger with this many keys and measure again (0: skip)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--writers", options.writers,
+                 "Sink connections writing batches at once (sqs2pg --writers)")
+      ->check(CLI::Range(1, 16));
   app.add_option("--schema", options.schema, "Scratch schema (dropped and re-created)");
   app.add_flag("--keep", keep, "Keep the scratch schema afterwards");
   CLI11_PARSE(app, argc, argv);
@@ -445,10 +521,10 @@ int Main(int argc, char** argv) {
   if (!keep) bench.DropSchema();
 
   std::printf(
-      "{\"rows_per_batch\": %d, \"chunk_batches\": %d, \"postgresql\": \"%s\", "
+      "{\"rows_per_batch\": %d, \"chunk_batches\": %d, \"writers\": %d, \"postgresql\": \"%s\", "
       "\"fresh\": %s, \"prefilled\": %s}\n",
-      options.rows_per_batch, options.chunk_batches, version.c_str(), PhaseJson(fresh).c_str(),
-      prefilled.c_str());
+      options.rows_per_batch, options.chunk_batches, options.writers, version.c_str(),
+      PhaseJson(fresh).c_str(), prefilled.c_str());
   return 0;
 }
 

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/error_hints.h"
@@ -102,11 +104,23 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
     spdlog::error("{}", sqs.status().message());
     return 2;
   }
-  Result<std::unique_ptr<pg::Sink>> sink = pg::Sink::Open(settings.database_url, settings.table);
-  if (!sink.ok()) {
-    spdlog::error("database: {}", sink.status().message());
-    return 1;
+  // One connection per writer. A FIFO queue gets one writer: a group's messages from one receive
+  // could otherwise be committed by two writers in either order.
+  const bool fifo = sqs::IsFifoQueueUrl(settings.queue_url);
+  const int writer_count = fifo ? 1 : settings.writers;
+  if (fifo && settings.writers > 1) {
+    spdlog::info("FIFO queue: committing with one writer to keep each message group in order");
   }
+  std::vector<std::unique_ptr<pg::Sink>> sinks;
+  for (int i = 0; i < writer_count; ++i) {
+    Result<std::unique_ptr<pg::Sink>> sink = pg::Sink::Open(settings.database_url, settings.table);
+    if (!sink.ok()) {
+      spdlog::error("database: {}", sink.status().message());
+      return 1;
+    }
+    sinks.push_back(std::move(sink).value());
+  }
+  const pg::Sink& first_sink = *sinks.front();
   spdlog::info("{}: queue {} via {} ({}), table {}, credentials from {}", command,
                settings.queue_url, sqs->endpoint, sqs->region, settings.table,
                sqs->credentials_source);
@@ -129,7 +143,7 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
 
   std::optional<pg::LedgerPruner> pruner;
   if (settings.ledger_prune_interval > 0) {
-    pruner.emplace(settings.database_url, (*sink)->target().schema,
+    pruner.emplace(settings.database_url, first_sink.target().schema,
                    LedgerKeep(settings, *sqs->client),
                    std::chrono::seconds(settings.ledger_prune_interval));
     pruner->Start();
@@ -168,9 +182,11 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   transform::Masker masker(MaskSchemeSetting(settings), *key);
   spdlog::info("masking ip and device_id with {} (key id {})",
                transform::MaskSchemeName(masker.scheme()), masker.key_id());
-  transform::EventTransformer transformer((*sink)->columns(), std::move(masker));
-  pipeline::Pipeline pipeline(options, *sqs->client, **sink, std::move(transformer), stats,
-                              StopRequested());
+  std::vector<pipeline::WriterParts> writers;
+  for (auto& sink : sinks) {
+    writers.push_back({sink.get(), transform::EventTransformer(first_sink.columns(), masker)});
+  }
+  pipeline::Pipeline pipeline(options, *sqs->client, std::move(writers), stats, StopRequested());
   Status status = pipeline.Run();
   if (progress) progress->Stop();
   if (monitor) monitor->Stop();

@@ -62,6 +62,11 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
       ->envname("SQS2PG_RECEIVERS")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  app.add_option("--writers", s.writers,
+                 "Database connections committing batches at once (a FIFO queue uses 1)")
+      ->envname("SQS2PG_WRITERS")
+      ->check(CLI::Range(1, 32))
+      ->capture_default_str();
   app.add_option("--batch-size", s.batch_size, "Most messages committed in one transaction")
       ->envname("SQS2PG_BATCH_SIZE")
       ->check(CLI::Range(1, 100000))

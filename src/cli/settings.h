@@ -35,6 +35,7 @@ struct Settings {
   std::string log_format = "text";  // text or json
   std::string metrics_addr;         // HOST:PORT for /metrics, /healthz, /readyz; empty: off
   int receivers = 4;
+  int writers = 2;  // database connections committing batches at once (1 for a FIFO queue)
   int batch_size = 2000;
   int batch_delay_ms = 250;
   int visibility_timeout = 60;

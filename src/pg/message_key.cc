@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -9,29 +11,36 @@
 namespace sqs2pg::pg {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit values, -1 for anything else: one lookup per character (this runs for every message
+// of every batch).
+constexpr std::array<int8_t, 256> kHexValue = [] {
+  std::array<int8_t, 256> table{};
+  table.fill(-1);
+  for (int c = '0'; c <= '9'; ++c) table[static_cast<size_t>(c)] = static_cast<int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) {
+    table[static_cast<size_t>(c)] = static_cast<int8_t>(c - 'a' + 10);
+    table[static_cast<size_t>(c - 'a' + 'A')] = static_cast<int8_t>(c - 'a' + 10);
+  }
+  return table;
+}();
+
+// Offsets of the 16 byte pairs in "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
+constexpr std::array<uint8_t, 16> kPairAt = {0,  2,  4,  6,  9,  11, 14, 16,
+                                             19, 21, 24, 26, 28, 30, 32, 34};
 
 std::optional<MessageKeyBytes> ParseCanonicalUuid(std::string_view s) {
-  if (s.size() != 36) return std::nullopt;
-  MessageKeyBytes out{};
-  size_t byte = 0;
-  for (size_t i = 0; i < s.size();) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return std::nullopt;
-      ++i;
-      continue;
-    }
-    int hi = HexValue(s[i]);
-    int lo = HexValue(s[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[byte++] = static_cast<uint8_t>(hi << 4 | lo);
-    i += 2;
+  if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') {
+    return std::nullopt;
   }
+  MessageKeyBytes out{};
+  int invalid = 0;  // any -1 makes it negative
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int hi = kHexValue[static_cast<unsigned char>(s[kPairAt[i]])];
+    const int lo = kHexValue[static_cast<unsigned char>(s[kPairAt[i] + 1])];
+    invalid |= hi | lo;
+    out[i] = static_cast<uint8_t>((hi & 0xf) << 4 | (lo & 0xf));
+  }
+  if (invalid < 0) return std::nullopt;
   return out;
 }
 

@@ -17,6 +17,8 @@ TEST(MessageKeyTest, CanonicalUuidMapsToItsBytes) {
 TEST(MessageKeyTest, OtherIdsGetAStableVersion3Uuid) {
   for (std::string_view id :
        {"", "msg-1", "0123abcd456789efabcd0123456789ef", "0123abcd-4567-89ef-abcd-0123456789eg",
+        "g123abcd-4567-89ef-abcd-0123456789ef", "0123abcd-4567-89ef-abcd-01234567 9ef",
+        "0123abcd-4567-89ef-abcd0-123456789ef", "0123abcd-4567-89ef-ab\xff-0123456789ef",
         "{0123abcd-4567-89ef-abcd-0123456789ef}"}) {
     MessageKeyBytes k = MessageKey(id);
     EXPECT_EQ(k[6] >> 4, 3) << id;

@@ -63,12 +63,11 @@ struct BatchResult {
 
 class Pipeline::Impl {
  public:
-  Impl(PipelineOptions options, sqs::SqsClient& sqs, pg::Sink& sink,
-       transform::EventTransformer transformer, ops::RunStats& stats, const std::atomic<bool>& stop)
+  Impl(PipelineOptions options, sqs::SqsClient& sqs, std::vector<WriterParts> writers,
+       ops::RunStats& stats, const std::atomic<bool>& stop)
       : options_(std::move(options)),
         sqs_(sqs),
-        sink_(sink),
-        transformer_(std::move(transformer)),
+        writers_(std::move(writers)),
         stats_(stats),
         external_stop_(stop),
         max_held_(options_.max_held_messages > 0
@@ -83,12 +82,12 @@ class Pipeline::Impl {
   void ReceiverLoop();
   // Backpressure for receivers: whether to poll no more for now (see PipelineOptions).
   bool MustHoldOff() const;
-  void WriterLoop();
+  void WriterLoop(WriterParts& writer);
   void DeleterLoop();
   void HeartbeatLoop();
-  void ProcessBatch(std::vector<sqs::Message>& batch);
-  Status CommitIsolating(RowBatch part, bool with_rejects, BatchResult* result);
-  Status WriteWithRetry(const std::vector<pg::PendingRow>& rows,
+  void ProcessBatch(std::vector<sqs::Message>& batch, WriterParts& writer);
+  Status CommitIsolating(pg::Sink& sink, RowBatch part, bool with_rejects, BatchResult* result);
+  Status WriteWithRetry(pg::Sink& sink, const std::vector<pg::PendingRow>& rows,
                         const std::vector<pg::RejectRecord>& rejects, pg::BatchOutcome* outcome);
   void DisposeRejects(const std::vector<const sqs::Message*>& rejected,
                       const std::vector<pg::RejectRecord>& records);
@@ -118,8 +117,7 @@ class Pipeline::Impl {
 
   const PipelineOptions options_;
   sqs::SqsClient& sqs_;
-  pg::Sink& sink_;
-  transform::EventTransformer transformer_;
+  std::vector<WriterParts> writers_;
   ops::RunStats& stats_;
   const std::atomic<bool>& external_stop_;
   const size_t max_held_;
@@ -129,7 +127,7 @@ class Pipeline::Impl {
   InFlight in_flight_;  // received, not yet deleted, left as a reject, or released
   std::atomic<bool> stop_receiving_{false};
   std::atomic<bool> cancel_receives_{false};  // abandons hung polls past the shutdown deadline
-  std::atomic<bool> writer_done_{false};
+  std::atomic<int> writers_running_{0};
   std::atomic<int> receivers_running_{0};
   std::atomic<bool> stop_heartbeat_{false};
   std::atomic<int64_t> shutdown_deadline_ns_{std::numeric_limits<int64_t>::max()};
@@ -147,11 +145,22 @@ class Pipeline::Impl {
   Status failure_;
 };
 
+Pipeline::Pipeline(PipelineOptions options, sqs::SqsClient& sqs, std::vector<WriterParts> writers,
+                   ops::RunStats& stats, const std::atomic<bool>& stop)
+    : impl_(std::make_unique<Impl>(std::move(options), sqs, std::move(writers), stats, stop)) {}
+
+namespace {
+std::vector<WriterParts> OneWriter(pg::Sink& sink, transform::EventTransformer transformer) {
+  std::vector<WriterParts> writers;
+  writers.push_back(WriterParts{&sink, std::move(transformer)});
+  return writers;
+}
+}  // namespace
+
 Pipeline::Pipeline(PipelineOptions options, sqs::SqsClient& sqs, pg::Sink& sink,
                    transform::EventTransformer transformer, ops::RunStats& stats,
                    const std::atomic<bool>& stop)
-    : impl_(std::make_unique<Impl>(std::move(options), sqs, sink, std::move(transformer), stats,
-                                   stop)) {}
+    : Pipeline(std::move(options), sqs, OneWriter(sink, std::move(transformer)), stats, stop) {}
 
 Pipeline::~Pipeline() = default;
 
@@ -164,16 +173,24 @@ void Pipeline::Impl::Fail(Status status) {
 }
 
 Status Pipeline::Impl::Run() {
+  if (writers_.empty()) return InvalidArgumentError("the pipeline needs at least one writer");
   spdlog::debug(
-      "pipeline: {} receivers, {} deleters, batches of up to {} messages or {} ms, visibility {} "
-      "s, at most {} messages held",
-      options_.receivers, options_.deleters, options_.max_batch_messages,
+      "pipeline: {} receivers, {} writers, {} deleters, batches of up to {} messages or {} ms, "
+      "visibility {} s, at most {} messages held",
+      options_.receivers, writers_.size(), options_.deleters, options_.max_batch_messages,
       options_.max_batch_delay.count(), options_.visibility_timeout_seconds, max_held_);
   std::vector<std::thread> receivers;
   std::vector<std::thread> deleters;
   for (int i = 0; i < options_.deleters; ++i) deleters.emplace_back([this] { DeleterLoop(); });
   std::thread heartbeat([this] { HeartbeatLoop(); });
-  std::thread writer([this] { WriterLoop(); });
+  std::vector<std::thread> writers;
+  writers_running_ = static_cast<int>(writers_.size());
+  for (WriterParts& w : writers_) {
+    writers.emplace_back([this, &w] {
+      WriterLoop(w);
+      --writers_running_;
+    });
+  }
   receivers_running_ = options_.receivers;
   for (int i = 0; i < options_.receivers; ++i) {
     receivers.emplace_back([this] {
@@ -222,7 +239,7 @@ Status Pipeline::Impl::Run() {
       if (stop_requested && !deadline_enforced && PastShutdownDeadline()) {
         spdlog::warn("shutdown timeout reached; abandoning polls and cancelling any commit");
         cancel_receives_ = true;
-        sink_.CancelCurrentQuery();
+        for (WriterParts& w : writers_) w.sink->CancelCurrentQuery();
         deadline_enforced = true;
       }
     }
@@ -230,8 +247,8 @@ Status Pipeline::Impl::Run() {
   wait_for([this] { return receivers_running_.load() == 0; });
   for (auto& t : receivers) t.join();
   inbox_.Close();
-  wait_for([this] { return writer_done_.load(); });
-  writer.join();
+  wait_for([this] { return writers_running_.load() == 0; });
+  for (auto& t : writers) t.join();
   deletes_.Close();
   for (auto& t : deleters) t.join();
   stop_heartbeat_ = true;
@@ -338,7 +355,7 @@ bool Pipeline::Impl::MustHoldOff() const {
   return in_flight_.size() >= max_held_ || in_flight_.AnyDue(Steady::now() + visibility / 4);
 }
 
-void Pipeline::Impl::WriterLoop() {
+void Pipeline::Impl::WriterLoop(WriterParts& writer) {
   std::vector<sqs::Message> batch;
   while (true) {
     Beat();
@@ -361,13 +378,12 @@ void Pipeline::Impl::WriterLoop() {
     }
     // Past the shutdown deadline, or after a failure that ends the run, nothing more is started:
     // these stay in in_flight_ and are handed back by ReleaseUnfinished().
-    if (!PastShutdownDeadline() && !Failed()) ProcessBatch(batch);
+    if (!PastShutdownDeadline() && !Failed()) ProcessBatch(batch, writer);
     unfinished_ -= static_cast<int64_t>(batch.size());
   }
-  writer_done_ = true;
 }
 
-void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch) {
+void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch, WriterParts& writer) {
   RowBatch rows;
   BatchResult result;
   rows.rows.reserve(batch.size());
@@ -383,7 +399,7 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch) {
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
     }
-    if (transformer_.Transform(message.body, sent_ms, &pending.row, &rejection)) {
+    if (writer.transformer.Transform(message.body, sent_ms, &pending.row, &rejection)) {
       pending.message_id = message.message_id;
       rows.rows.push_back(pending);
       rows.messages.push_back(&message);
@@ -396,7 +412,7 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch) {
   }
 
   const auto commit_started = Steady::now();
-  Status written = CommitIsolating(std::move(rows), /*with_rejects=*/true, &result);
+  Status written = CommitIsolating(*writer.sink, std::move(rows), /*with_rejects=*/true, &result);
   if (options_.metrics != nullptr && written.ok()) {
     options_.metrics->ObserveBatch(
         batch.size(), std::chrono::duration<double>(Steady::now() - commit_started).count());
@@ -422,12 +438,13 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch) {
   DisposeRejects(result.rejected, result.rejects);
 }
 
-Status Pipeline::Impl::CommitIsolating(RowBatch part, bool with_rejects, BatchResult* result) {
+Status Pipeline::Impl::CommitIsolating(pg::Sink& sink, RowBatch part, bool with_rejects,
+                                       BatchResult* result) {
   static const std::vector<pg::RejectRecord> kNoRejects;
   while (true) {
     pg::BatchOutcome outcome;
     Status written =
-        WriteWithRetry(part.rows, with_rejects ? result->rejects : kNoRejects, &outcome);
+        WriteWithRetry(sink, part.rows, with_rejects ? result->rejects : kNoRejects, &outcome);
     if (written.ok()) {
       result->inserted += outcome.inserted;
       result->duplicates += outcome.duplicates;
@@ -436,7 +453,7 @@ Status Pipeline::Impl::CommitIsolating(RowBatch part, bool with_rejects, BatchRe
     }
     // Only a refused row (kInvalidArgument) is isolated; anything else fails the whole part.
     if (written.code() != StatusCode::kInvalidArgument || part.rows.empty()) return written;
-    std::optional<size_t> refused = sink_.last_failed_row();
+    std::optional<size_t> refused = sink.last_failed_row();
     if (!refused && part.rows.size() == 1) refused = 0;
     if (refused && *refused < part.rows.size()) {
       // Rejected like any bad message, so it never blocks its neighbours. The sink's message holds
@@ -461,14 +478,15 @@ Status Pipeline::Impl::CommitIsolating(RowBatch part, bool with_rejects, BatchRe
     second.messages.assign(part.messages.begin() + half, part.messages.end());
     part.rows.resize(static_cast<size_t>(half));
     part.messages.resize(static_cast<size_t>(half));
-    SQS2PG_RETURN_IF_ERROR(CommitIsolating(std::move(part), /*with_rejects=*/false, result));
-    SQS2PG_RETURN_IF_ERROR(CommitIsolating(std::move(second), /*with_rejects=*/false, result));
+    SQS2PG_RETURN_IF_ERROR(CommitIsolating(sink, std::move(part), /*with_rejects=*/false, result));
+    SQS2PG_RETURN_IF_ERROR(
+        CommitIsolating(sink, std::move(second), /*with_rejects=*/false, result));
     if (!with_rejects) return Status::Ok();
     part = RowBatch{};  // what is left to commit: the reject records
   }
 }
 
-Status Pipeline::Impl::WriteWithRetry(const std::vector<pg::PendingRow>& rows,
+Status Pipeline::Impl::WriteWithRetry(pg::Sink& sink, const std::vector<pg::PendingRow>& rows,
                                       const std::vector<pg::RejectRecord>& rejects,
                                       pg::BatchOutcome* outcome) {
   Backoff backoff(milliseconds(250), milliseconds(30000));
@@ -476,7 +494,7 @@ Status Pipeline::Impl::WriteWithRetry(const std::vector<pg::PendingRow>& rows,
   auto last_log = Steady::now() - std::chrono::hours(1);
   while (true) {
     Beat();  // an outage is not a stall: retrying is progress
-    Result<pg::BatchOutcome> result = sink_.WriteBatch(rows, rejects);
+    Result<pg::BatchOutcome> result = sink.WriteBatch(rows, rejects);
     if (result.ok()) {
       if (backoff.attempt() > 0) spdlog::info("database reachable again; batch committed");
       *outcome = std::move(result).value();
@@ -503,7 +521,7 @@ Status Pipeline::Impl::WriteWithRetry(const std::vector<pg::PendingRow>& rows,
                                                             give_up_at - Steady::now())));
     }
     std::this_thread::sleep_for(pause);
-    Status reconnected = sink_.Reconnect();
+    Status reconnected = sink.Reconnect();
     if (!reconnected.ok()) spdlog::debug("reconnect failed: {}", reconnected.ToString());
   }
 }

@@ -1,9 +1,11 @@
 // Pipeline: receive from SQS, transform, commit to PostgreSQL, then delete from SQS.
 //
 // Data flow (threads):
-//   receivers (N) --ReceiveMessage--> inbox (bounded) --> writer: transform, batch,
-//   Sink::WriteBatch (one transaction: rows + ledger + reject records) --> rejects to the DLQ (if
-//   any) --> delete queue (bounded) --> deleters (DeleteMessageBatch)
+//   receivers (N) --ReceiveMessage--> inbox (bounded) --> writers (M, each with its own Sink):
+//   transform, batch, Sink::WriteBatch (one transaction: rows + ledger + reject records) -->
+//   rejects to the DLQ (if any) --> delete queue (bounded) --> deleters (DeleteMessageBatch)
+// Writers commit their batches concurrently; the ledger's primary key arbitrates between them as
+// between replicas. One writer keeps a FIFO group's messages in commit order (see README).
 //
 // Guarantees:
 //  - A message is deleted from the source queue only after the transaction that recorded it (as a
@@ -42,6 +44,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "ops/metrics.h"
@@ -78,9 +81,20 @@ struct PipelineOptions {
   ops::Metrics* metrics = nullptr;
 };
 
+// What one writer thread owns: its database connection and its transformer (whose HMAC contexts
+// and JSON parser are not shared between threads).
+struct WriterParts {
+  pg::Sink* sink;  // not owned; must outlive Run()
+  transform::EventTransformer transformer;
+};
+
 class Pipeline {
  public:
-  // All references must outlive Run(). `stop` is typically set by a signal handler.
+  // All references must outlive Run(). `stop` is typically set by a signal handler. One writer
+  // thread per element of `writers` (at least one).
+  Pipeline(PipelineOptions options, sqs::SqsClient& sqs, std::vector<WriterParts> writers,
+           ops::RunStats& stats, const std::atomic<bool>& stop);
+  // One writer.
   Pipeline(PipelineOptions options, sqs::SqsClient& sqs, pg::Sink& sink,
            transform::EventTransformer transformer, ops::RunStats& stats,
            const std::atomic<bool>& stop);

@@ -64,12 +64,14 @@ TEST_F(ReliabilityTest, HeartbeatKeepsMessagesOfSlowCommitsFromBeingRedelivered)
 // SIGTERM while the second batch is in a 4 s commit, with --shutdown-timeout 1: that commit is
 // cancelled, and every uncommitted message is visible again at once although the visibility
 // timeout is 300 s. Without the hand-back the queue would look empty for five minutes; without
-// the cancel the second batch would commit (100 rows).
+// the cancel the second batch would commit (100 rows). One writer, so that batches commit one
+// after the other.
 TEST_F(ReliabilityTest, SigtermCommitsWhatIsInHandAndHandsBackTheRestAtOnce) {
   SlowDownCommits(4);
   SendBodies(*sqs_, queue_url_, LoginEvents(200));
-  RunningProcess run = StartRun({"--visibility-timeout", "300", "--batch-size", "50",
-                                 "--batch-delay-ms", "20", "--shutdown-timeout", "1"});
+  RunningProcess run =
+      StartRun({"--visibility-timeout", "300", "--batch-size", "50", "--batch-delay-ms", "20",
+                "--shutdown-timeout", "1", "--writers", "1"});
   ASSERT_TRUE(WaitForRows(50)) << run.Output();
   run.Signal(SIGTERM);
   ProcessResult result = run.Wait(seconds(60));
@@ -121,6 +123,36 @@ TEST_F(ReliabilityTest, ASecondSignalExitsAtOnceAndLosesNothing) {
   EXPECT_EQ(Count("SELECT count(DISTINCT user_id) FROM " + table_), 100);
   EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_ledger"), 100);
   EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 0);
+}
+
+// Each commit records when its backend started and ended a 2 s statement. With --writers 2, two
+// batches are in the database at the same time (their intervals overlap, on two connections);
+// everything is still loaded exactly once. The same check with --writers 1 finds no overlap.
+TEST_F(ReliabilityTest, WritersCommitBatchesConcurrently) {
+  Exec("CREATE TABLE " + schema_ + ".commit_log (pid int, started timestamptz, ended timestamptz)");
+  Exec("CREATE FUNCTION " + schema_ +
+       ".logged_slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE t timestamptz := "
+       "clock_timestamp(); BEGIN PERFORM pg_sleep(2); INSERT INTO " +
+       schema_ +
+       ".commit_log VALUES (pg_backend_pid(), t, clock_timestamp()); RETURN NULL; END $$");
+  Exec("CREATE TRIGGER logged_slow_insert BEFORE INSERT ON " + table_ +
+       " FOR EACH STATEMENT EXECUTE FUNCTION " + schema_ + ".logged_slow_insert()");
+  const std::string overlaps = "SELECT count(*) FROM " + schema_ + ".commit_log a JOIN " + schema_ +
+                               ".commit_log b ON a.pid < b.pid AND a.started < b.ended AND "
+                               "b.started < a.ended";
+  for (const char* writers : {"1", "2"}) {
+    Exec("TRUNCATE " + table_ + ", " + schema_ + ".commit_log");
+    SendBodies(*sqs_, queue_url_, LoginEvents(100));
+    ProcessResult run = Drain({"--batch-size", "50", "--writers", writers});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(Count("SELECT count(DISTINCT user_id) FROM " + table_), 100) << writers;
+    EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 100) << writers;
+    if (std::string(writers) == "1") {
+      EXPECT_EQ(Count(overlaps), 0) << run.output;
+    } else {
+      EXPECT_GE(Count(overlaps), 1) << run.output;
+    }
+  }
 }
 
 // A deferred constraint trigger refuses rows only at COMMIT, so the server cannot say which row
