@@ -4,49 +4,54 @@ namespace sqs2pg::pipeline {
 
 void InFlight::Add(const std::string& receipt_handle, TimePoint visible_again_at) {
   std::lock_guard<std::mutex> lock(mu_);
-  visible_again_at_[receipt_handle] = visible_again_at;
+  auto [it, added] = by_handle_.try_emplace(receipt_handle, by_time_.end());
+  if (!added) by_time_.erase(it->second);
+  it->second = by_time_.emplace(visible_again_at, &it->first);
 }
 
 void InFlight::Remove(const std::string& receipt_handle) {
   std::lock_guard<std::mutex> lock(mu_);
-  visible_again_at_.erase(receipt_handle);
+  auto it = by_handle_.find(receipt_handle);
+  if (it == by_handle_.end()) return;
+  by_time_.erase(it->second);
+  by_handle_.erase(it);
 }
 
 std::vector<std::string> InFlight::Due(TimePoint horizon) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> due;
-  for (const auto& [handle, at] : visible_again_at_) {
-    if (at < horizon) due.push_back(handle);
+  for (auto it = by_time_.begin(); it != by_time_.end() && it->first < horizon; ++it) {
+    due.push_back(*it->second);
   }
   return due;
 }
 
 bool InFlight::AnyDue(TimePoint horizon) const {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [handle, at] : visible_again_at_) {
-    if (at < horizon) return true;
-  }
-  return false;
+  return !by_time_.empty() && by_time_.begin()->first < horizon;
 }
 
 void InFlight::Extend(const std::string& receipt_handle, TimePoint visible_again_at) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = visible_again_at_.find(receipt_handle);
-  if (it != visible_again_at_.end()) it->second = visible_again_at;
+  auto it = by_handle_.find(receipt_handle);
+  if (it == by_handle_.end()) return;
+  by_time_.erase(it->second);
+  it->second = by_time_.emplace(visible_again_at, &it->first);
 }
 
 std::vector<std::string> InFlight::TakeAll() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> all;
-  all.reserve(visible_again_at_.size());
-  for (auto& [handle, at] : visible_again_at_) all.push_back(handle);
-  visible_again_at_.clear();
+  all.reserve(by_handle_.size());
+  for (auto& [handle, at] : by_handle_) all.push_back(handle);
+  by_time_.clear();
+  by_handle_.clear();
   return all;
 }
 
 size_t InFlight::size() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return visible_again_at_.size();
+  return by_handle_.size();
 }
 
 }  // namespace sqs2pg::pipeline

@@ -10,10 +10,13 @@
 // of a receipt no longer held is a no-op, so a heartbeat racing with a delete cannot resurrect it.
 // Thread-safety: every method is thread-safe. Times come from the caller (testable without a
 // clock).
+// Cost: receipts are also ordered by time, so AnyDue() is O(1) and Due() O(answer): receivers ask
+// AnyDue() before every poll, with thousands of receipts held.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -37,8 +40,12 @@ class InFlight {
   size_t size() const;
 
  private:
+  using ByTime = std::multimap<TimePoint, const std::string*>;  // values: keys of by_handle_
+
   mutable std::mutex mu_;
-  std::unordered_map<std::string, TimePoint> visible_again_at_;
+  // Node-based: a key's address survives rehashing, so by_time_ may point at it.
+  std::unordered_map<std::string, ByTime::iterator> by_handle_;
+  ByTime by_time_;
 };
 
 }  // namespace sqs2pg::pipeline

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
 
 namespace sqs2pg::pipeline {
 namespace {
@@ -43,6 +47,46 @@ TEST(InFlightTest, TakeAllEmptiesTheSet) {
   EXPECT_EQ(all, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(held.size(), 0u);
   EXPECT_TRUE(held.TakeAll().empty());
+}
+
+// The time index agrees with a plain map after any mix of adds (new and repeated), extends and
+// removes.
+TEST(InFlightTest, DueAndAnyDueMatchAPlainMapUnderRandomUpdates) {
+  InFlight held;
+  std::map<std::string, int> model;  // receipt -> seconds
+  const InFlight::TimePoint t0{};
+  std::mt19937 rng(7);
+  for (int step = 0; step < 5000; ++step) {
+    std::string handle = "r";  // built with += (gcc 12 warns falsely on "r" + to_string)
+    handle += std::to_string(rng() % 300);
+    const int at = static_cast<int>(rng() % 100);
+    switch (rng() % 4) {
+      case 0:
+      case 1:
+        held.Add(handle, t0 + seconds(at));
+        model[handle] = at;
+        break;
+      case 2:
+        held.Extend(handle, t0 + seconds(at));
+        if (model.count(handle)) model[handle] = at;
+        break;
+      default:
+        held.Remove(handle);
+        model.erase(handle);
+    }
+    if (step % 50 == 0) {
+      const int horizon = static_cast<int>(rng() % 110);
+      std::vector<std::string> expected;
+      for (const auto& [h, t] : model) {
+        if (t < horizon) expected.push_back(h);
+      }
+      std::vector<std::string> due = held.Due(t0 + seconds(horizon));
+      std::sort(due.begin(), due.end());
+      ASSERT_EQ(due, expected) << "step " << step;
+      ASSERT_EQ(held.AnyDue(t0 + seconds(horizon)), !expected.empty()) << "step " << step;
+      ASSERT_EQ(held.size(), model.size());
+    }
+  }
 }
 
 }  // namespace

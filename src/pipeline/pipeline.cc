@@ -338,10 +338,9 @@ void Pipeline::Impl::ReceiverLoop() {
     if (Stopping()) return;
     unfinished_ += static_cast<int64_t>(received->messages.size());
     last_message_receive_ns_ = NowNanos();
-    for (auto& message : received->messages) {
-      // Push only fails once the inbox is closed, which happens after receivers have joined.
-      (void)inbox_.Push(std::move(message));
-    }
+    // One lock and one wake-up for the whole receive. Push only fails once the inbox is closed,
+    // which happens after receivers have joined.
+    (void)inbox_.PushAll(received->messages);
   }
 }
 
@@ -359,22 +358,21 @@ void Pipeline::Impl::WriterLoop(WriterParts& writer) {
   std::vector<sqs::Message> batch;
   while (true) {
     Beat();
-    std::optional<sqs::Message> first = inbox_.Pop(milliseconds(100));
-    if (!first) {
+    batch.clear();
+    if (inbox_.PopUpTo(options_.max_batch_messages, milliseconds(100), &batch) == 0) {
       if (inbox_.ClosedAndEmpty()) break;
       continue;
     }
-    batch.clear();
-    batch.push_back(std::move(*first));
     const auto deadline = Steady::now() + options_.max_batch_delay;
     while (batch.size() < options_.max_batch_messages) {
       auto left = std::chrono::duration_cast<milliseconds>(deadline - Steady::now());
       if (left.count() <= 0) break;
       // A lull means no more messages are on their way: commit now rather than sit on what is in
       // hand (on a FIFO queue, messages in hand block the rest of their group).
-      std::optional<sqs::Message> next = inbox_.Pop(std::min(left, options_.batch_idle_gap));
-      if (!next) break;
-      batch.push_back(std::move(*next));
+      if (inbox_.PopUpTo(options_.max_batch_messages - batch.size(),
+                         std::min(left, options_.batch_idle_gap), &batch) == 0) {
+        break;
+      }
     }
     // Past the shutdown deadline, or after a failure that ends the run, nothing more is started:
     // these stay in in_flight_ and are handed back by ReleaseUnfinished().
