@@ -17,13 +17,15 @@
 //   sink_one_writer  one Sink commits the same number of batches one after the other
 //   copy             raw COPY binary, one connection: the yardstick
 //   ledger_keys_alone  COPY of as many fresh keys into a table shaped like the ledger
-//                    (`ledger_keys`): what the ledger costs by itself
+//                    (`ledger_keys`, keyed on sent time and id): what the ledger costs by itself
+//   ledger_keys_by_id_alone  the same into a ledger keyed on the id alone (`ledger_keys_by_id`,
+//                    the shape before 2026-11-30), whose inserts land at random in its B-tree
 // Each batch is one transaction in every mode (a Sink: BEGIN, COPY keys, COPY rows, COMMIT; raw:
 // one COPY, which commits on its own), so each pays one commit (fsync) per batch; all time the
 // COPY-binary encoding. Per mode it also reports the WAL written, the CPU time of the PostgreSQL
 // backends serving it (from /proc, when the server runs on this machine) and of this process, per
-// row. With --prefill-keys N, a second phase first fills the ledger (and `ledger_keys`) with N
-// random keys (VACUUM ANALYZE, CHECKPOINT) and measures again: what a long-running deployment's
+// row. With --prefill-keys N, a second phase first fills the ledgers with N keys sent over the
+// last 14 days (VACUUM ANALYZE, CHECKPOINT) and measures again: what a long-running deployment's
 // ledger costs.
 //
 // Prints one JSON object on stdout; progress on stderr. Exits 1 on any database error.
@@ -74,8 +76,9 @@ struct Options {
 // of the sink mode never share a batch.
 constexpr int kDistinctBatches = 10;
 
-enum Mode { kSink, kSinkOneWriter, kCopy, kKeys, kModes };
-constexpr const char* kModeNames[kModes] = {"sink", "sink_one_writer", "copy", "ledger_keys_alone"};
+enum Mode { kSink, kSinkOneWriter, kCopy, kKeys, kKeysById, kModes };
+constexpr const char* kModeNames[kModes] = {"sink", "sink_one_writer", "copy", "ledger_keys_alone",
+                                            "ledger_keys_by_id_alone"};
 
 // What one mode cost over a phase: wall time of its batches (only what is timed), the WAL the
 // server wrote meanwhile, and the CPU time of this thread and of the server backend serving it.
@@ -178,12 +181,18 @@ class SinkBench {
                        "locale varchar(32), app_version integer, create_date date); "
                        "CREATE TABLE " +
                        s + ".raw_logins (LIKE " + s + ".user_logins); " +
-                       // The ledger's shape (src/pg/sidecar.sql), for the keys alone.
+                       // The ledger's shape (src/pg/sidecar.sql), for the keys alone; and the
+                       // shape of ledgers made before 2026-11-30, keyed on the id alone.
                        "CREATE TABLE " + s +
-                       ".ledger_keys (message_key uuid PRIMARY KEY, "
+                       ".ledger_keys (sent_at timestamptz NOT NULL, message_key uuid NOT NULL, "
+                       "committed_at timestamptz NOT NULL DEFAULT now(), "
+                       "PRIMARY KEY (sent_at, message_key)); "
+                       "CREATE INDEX ON " +
+                       s + ".ledger_keys USING brin (committed_at); CREATE TABLE " + s +
+                       ".ledger_keys_by_id (message_key uuid PRIMARY KEY, "
                        "committed_at timestamptz NOT NULL DEFAULT now()); "
                        "CREATE INDEX ON " +
-                       s + ".ledger_keys USING brin (committed_at)"));
+                       s + ".ledger_keys_by_id USING brin (committed_at)"));
     // sinks_[0 .. writers) write mode kSink; the last one, alone, kSinkOneWriter.
     for (int w = 0; w <= options_.writers; ++w) {
       const char* name = w < options_.writers ? "sink_bench_sink" : "sink_bench_sink_one_writer";
@@ -192,7 +201,7 @@ class SinkBench {
       if (!sink.ok()) Die("opening the sink", sink.status());
       sinks_.push_back(std::move(sink).value());
     }
-    for (int m : {kCopy, kKeys}) {
+    for (int m : {kCopy, kKeys, kKeysById}) {
       Result<pg::Connection> c = pg::Connection::Open(
           WithApplicationName(conninfo_, std::string("sink_bench_") + kModeNames[m]));
       if (!c.ok()) Die("connecting", c.status());
@@ -200,7 +209,8 @@ class SinkBench {
     }
     copy_sql_ = "COPY " + s + ".raw_logins (" + std::string(pg::kLoginColumns) +
                 ") FROM STDIN (FORMAT binary)";
-    keys_sql_ = "COPY " + s + ".ledger_keys (message_key) FROM STDIN (FORMAT binary)";
+    keys_sql_ = "COPY " + s + ".ledger_keys (sent_at, message_key) FROM STDIN (FORMAT binary)";
+    keys_by_id_sql_ = "COPY " + s + ".ledger_keys_by_id (message_key) FROM STDIN (FORMAT binary)";
     for (int m = 0; m < kModes; ++m) {
       Result<pg::PgResult> r =
           admin_->Query("SELECT pid FROM pg_stat_activity WHERE application_name = $1",
@@ -269,12 +279,18 @@ class SinkBench {
     std::fprintf(stderr, "sink_bench: pre-filling the ledger with %lld keys\n",
                  static_cast<long long>(keys));
     const auto t0 = Clock::now();
-    for (const char* table : {"sqs2pg_ledger", "ledger_keys"}) {
+    // Keys sent over the last 14 days (SQS's longest retention), as a ledger kept for the
+    // redelivery window holds them.
+    for (const char* table : {"sqs2pg_ledger", "ledger_keys", "ledger_keys_by_id"}) {
       const std::string t = options_.schema + "." + table;
-      Check("pre-filling the ledger",
-            admin_->Exec("INSERT INTO " + t +
-                         " (message_key) SELECT gen_random_uuid() FROM generate_series(1, " +
-                         std::to_string(keys) + ")"));
+      const bool by_id = std::string_view(table) == "ledger_keys_by_id";
+      Check(
+          "pre-filling the ledger",
+          admin_->Exec("INSERT INTO " + t +
+                       (by_id ? std::string(" (message_key) SELECT ")
+                              : std::string(" (sent_at, message_key) SELECT now() - random() * "
+                                            "interval '14 days', ")) +
+                       "gen_random_uuid() FROM generate_series(1, " + std::to_string(keys) + ")"));
       Check("vacuuming the ledger", admin_->Exec("VACUUM ANALYZE " + t));
     }
     Check("checkpoint", admin_->Exec("CHECKPOINT"));
@@ -293,8 +309,9 @@ class SinkBench {
     const int64_t expected = warmup_rows_ + total_rows_;
     const int64_t sink_rows = Count("user_logins"), raw_rows = Count("raw_logins");
     const int64_t keys = Count("sqs2pg_ledger"), keys_alone = Count("ledger_keys");
+    const int64_t keys_by_id = Count("ledger_keys_by_id");
     if (sink_rows != 2 * expected || raw_rows != expected || keys != 2 * expected + prefill ||
-        keys_alone != expected + prefill) {
+        keys_alone != expected + prefill || keys_by_id != expected + prefill) {
       std::fprintf(stderr,
                    "sink_bench: FAILED: expected %lld rows per mode and %lld ledger keys, found "
                    "%lld (both sink modes), %lld (raw), %lld keys (sink), %lld keys (alone)\n",
@@ -362,7 +379,7 @@ class SinkBench {
   double WriteSinkConcurrently(const std::vector<std::vector<pg::PendingRow>*>& chunk) {
     const auto n = static_cast<int64_t>(chunk.size());
     for (auto* batch : chunk) {
-      for (auto& p : *batch) p.message_id = uuids_.Next();
+      FreshIds(*batch);
     }
     const auto t0 = Clock::now();
     std::vector<std::thread> threads;
@@ -396,13 +413,15 @@ class SinkBench {
         return WriteSinkBatch(batch);
       case kCopy:
         return WriteRawBatch(batch);
+      case kKeysById:
+        return WriteKeysByIdBatch(batch);
       default:
         return WriteKeysBatch(batch);
     }
   }
 
   double WriteSinkBatch(std::vector<pg::PendingRow>& batch) {
-    for (auto& p : batch) p.message_id = uuids_.Next();  // fresh ids, not timed
+    FreshIds(batch);  // not timed
     const auto t0 = Clock::now();
     WriteWithSink(*sinks_.back(), batch);
     return Seconds(Clock::now() - t0);
@@ -420,27 +439,58 @@ class SinkBench {
 
   // What the sink's fast path does for the ledger alone: fresh keys, sorted, in one COPY.
   double WriteKeysBatch(std::vector<pg::PendingRow>& batch) {
-    for (auto& p : batch) p.message_id = uuids_.Next();  // fresh ids, not timed
+    FreshIds(batch);  // not timed
     const auto t0 = Clock::now();
     keys_.clear();
-    for (const auto& p : batch) keys_.push_back(pg::MessageKey(p.message_id));
+    for (const auto& p : batch) {
+      keys_.emplace_back(pg::PgTimestampFromUnixMillis(p.sent_timestamp_ms),
+                         pg::MessageKey(p.message_id));
+    }
     std::sort(keys_.begin(), keys_.end());
     encoder_.Begin();
-    for (const auto& k : keys_) encoder_.AppendLedgerKey(k);
+    for (const auto& [sent_at, key] : keys_) encoder_.AppendTimedLedgerKey(sent_at, key);
     encoder_.Finish();
     Check("COPY of ledger keys", conns_[kKeys]->CopyIn(keys_sql_, encoder_.data()));
     return Seconds(Clock::now() - t0);
   }
 
+  // The same into a ledger keyed on the id alone (as made before 2026-11-30): random inserts.
+  double WriteKeysByIdBatch(std::vector<pg::PendingRow>& batch) {
+    FreshIds(batch);  // not timed
+    const auto t0 = Clock::now();
+    keys_by_id_.clear();
+    for (const auto& p : batch) keys_by_id_.push_back(pg::MessageKey(p.message_id));
+    std::sort(keys_by_id_.begin(), keys_by_id_.end());
+    encoder_.Begin();
+    for (const auto& key : keys_by_id_) encoder_.AppendLedgerKey(key);
+    encoder_.Finish();
+    Check("COPY of ledger keys", conns_[kKeysById]->CopyIn(keys_by_id_sql_, encoder_.data()));
+    return Seconds(Clock::now() - t0);
+  }
+
+  // Fresh random message ids, sent "now" (one millisecond apart, the last one now), as a
+  // queue's newest messages are.
+  void FreshIds(std::vector<pg::PendingRow>& batch) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].message_id = uuids_.Next();
+      batch[i].sent_timestamp_ms = now_ms - static_cast<int64_t>(batch.size() - i);
+    }
+  }
+
   Options options_;
   std::string conninfo_;
   std::optional<pg::Connection> admin_;
-  std::optional<pg::Connection> conns_[kModes];  // kCopy and kKeys; the sink has its own
+  std::optional<pg::Connection> conns_[kModes];  // kCopy and the keys modes; sinks have their own
   std::vector<int> backend_pids_[kModes];
   std::vector<std::unique_ptr<pg::Sink>> sinks_;
   std::string copy_sql_;
   std::string keys_sql_;
-  std::vector<pg::MessageKeyBytes> keys_;
+  std::vector<std::pair<int64_t, pg::MessageKeyBytes>> keys_;
+  std::vector<pg::MessageKeyBytes> keys_by_id_;
+  std::string keys_by_id_sql_;
   pg::CopyBinaryEncoder encoder_;
   std::vector<std::vector<pg::PendingRow>> batches_;
   UuidSource uuids_;

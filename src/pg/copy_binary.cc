@@ -38,6 +38,11 @@ void CopyBinaryEncoder::PutInt32(int32_t v) {
   PutBytes(b, 4);
 }
 
+void CopyBinaryEncoder::PutInt64(int64_t v) {
+  PutInt32(static_cast<int32_t>(static_cast<uint64_t>(v) >> 32));
+  PutInt32(static_cast<int32_t>(static_cast<uint64_t>(v) & 0xffffffffU));
+}
+
 void CopyBinaryEncoder::AppendLoginRow(const transform::LoginRow& row, AppVersionWire app_version) {
   // One resize per row, then raw stores: this runs ~10^6 times a second.
   const std::string_view texts[4] = {row.user_id, row.device_type, row.masked_ip,
@@ -108,10 +113,22 @@ void CopyBinaryEncoder::AppendLedgerKey(const MessageKeyBytes& key) {
   ++tuples_;
 }
 
-void CopyBinaryEncoder::AppendStagedKey(int32_t index, const MessageKeyBytes& key) {
+void CopyBinaryEncoder::AppendTimedLedgerKey(int64_t sent_at, const MessageKeyBytes& key) {
   PutInt16(2);
+  PutInt32(8);
+  PutInt64(sent_at);
+  PutInt32(16);
+  PutBytes(key.data(), key.size());
+  ++tuples_;
+}
+
+void CopyBinaryEncoder::AppendStagedKey(int32_t index, int64_t sent_at,
+                                        const MessageKeyBytes& key) {
+  PutInt16(3);
   PutInt32(4);
   PutInt32(index);
+  PutInt32(8);
+  PutInt64(sent_at);
   PutInt32(16);
   PutBytes(key.data(), key.size());
   ++tuples_;

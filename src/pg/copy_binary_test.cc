@@ -72,14 +72,25 @@ TEST(CopyBinaryEncoderTest, LoginRowWithNullLocaleAndInt8Version) {
   EXPECT_EQ(e.tuples(), 2u);
 }
 
-TEST(CopyBinaryEncoderTest, StagedKey) {
+TEST(CopyBinaryEncoderTest, StagedAndTimedKeys) {
   CopyBinaryEncoder e;
   e.Begin();
   MessageKeyBytes key{};
   key[15] = 9;
-  e.AppendStagedKey(258, key);
-  EXPECT_EQ(e.data(), kHeader + Bytes({0, 2}) + Field(Bytes({0, 0, 1, 2})) +
-                          Field(std::string(reinterpret_cast<const char*>(key.data()), 16)));
+  // 2000-01-01T00:00:00.001Z: 1,000 microseconds after PostgreSQL's epoch.
+  const int64_t sent_at = PgTimestampFromUnixMillis(946684800001);
+  EXPECT_EQ(sent_at, 1000);
+  e.AppendStagedKey(258, sent_at, key);
+  const std::string key_field = Field(std::string(reinterpret_cast<const char*>(key.data()), 16));
+  const std::string time_field = Field(Bytes({0, 0, 0, 0, 0, 0, 0x03, 0xe8}));
+  EXPECT_EQ(e.data(),
+            kHeader + Bytes({0, 3}) + Field(Bytes({0, 0, 1, 2})) + time_field + key_field);
+
+  e.Begin();
+  e.AppendTimedLedgerKey(PgTimestampFromUnixMillis(0), key);  // 1970: negative, two's complement
+  EXPECT_EQ(e.data(), kHeader + Bytes({0, 2}) +
+                          Field(Bytes({0xff, 0xfc, 0xa2, 0xfe, 0xc4, 0xc8, 0x20, 0x00})) +
+                          key_field);
 }
 
 }  // namespace

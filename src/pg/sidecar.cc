@@ -45,6 +45,29 @@ Status CheckLedgerShape(Connection& conn, const std::string& schema, bool must_e
 
 }  // namespace
 
+Result<LedgerKeying> DescribeLedger(Connection& conn, const std::string& schema) {
+  SQS2PG_ASSIGN_OR_RETURN(
+      PgResult r,
+      conn.Query(
+          "SELECT pg_catalog.string_agg(a.attname || ' ' || "
+          "pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' ORDER BY k.ord) "
+          "FROM pg_catalog.pg_constraint c "
+          "CROSS JOIN LATERAL pg_catalog.unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) "
+          "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum "
+          "WHERE c.conrelid = pg_catalog.to_regclass(pg_catalog.format("
+          "'%I.sqs2pg_ledger', $1::text)) AND c.contype = 'p'",
+          {schema}));
+  const std::string key = r.rows() == 1 && !r.IsNull(0, 0) ? std::string(r.Get(0, 0)) : "";
+  if (key == "sent_at timestamp with time zone, message_key uuid") {
+    return LedgerKeying::kSentAtAndMessageId;
+  }
+  if (key == "message_key uuid") return LedgerKeying::kMessageIdOnly;
+  return FailedPreconditionError(
+      "table " + schema + ".sqs2pg_ledger has primary key (" + key +
+      "), expected (sent_at timestamptz, message_key uuid) or (message_key uuid); it was not "
+      "created by sqs2pg");
+}
+
 Status EnsureSidecarInSchema(Connection& conn, const std::string& schema) {
   SQS2PG_ASSIGN_OR_RETURN(bool complete, SidecarComplete(conn, schema));
   if (!complete) {
@@ -57,7 +80,8 @@ Status EnsureSidecarInSchema(Connection& conn, const std::string& schema) {
       return created.WithContext("creating sqs2pg_ledger/sqs2pg_rejects in schema " + schema);
     }
   }
-  return CheckLedgerShape(conn, schema, /*must_exist=*/true);
+  SQS2PG_RETURN_IF_ERROR(CheckLedgerShape(conn, schema, /*must_exist=*/true));
+  return DescribeLedger(conn, schema).status();
 }
 
 Status EnsureSidecar(Connection& conn, const std::string& target_table) {

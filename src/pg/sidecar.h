@@ -7,7 +7,8 @@
 //    transaction under an advisory lock with CREATE ... IF NOT EXISTS, so processes starting at
 //    the same time do not collide. sqs2pg_mask() is created only if the pgcrypto extension is
 //    already installed; extensions are never created. The target table is never touched.
-//  - It then checks that sqs2pg_ledger.message_key is a uuid (kFailedPrecondition otherwise).
+//  - It then checks that sqs2pg_ledger.message_key is a uuid and that the ledger's primary key is
+//    one DescribeLedger() knows (kFailedPrecondition otherwise).
 //  - Errors: the target's schema cannot be resolved -> kNotFound; database errors as in
 //    pg/errors.h (e.g. kPermissionDenied without CREATE on the schema). A failed attempt leaves
 //    no open transaction behind.
@@ -23,6 +24,16 @@ namespace sqs2pg::pg {
 
 inline constexpr const char* kLedgerTable = "sqs2pg_ledger";
 inline constexpr const char* kRejectsTable = "sqs2pg_rejects";
+
+// How the ledger identifies a committed message. This version creates ledgers keyed on
+// (sent_at, message_key): SQS's SentTimestamp leads, so inserts land at the right edge of the
+// B-tree. Ledgers created before (2026-11-30) are keyed on message_key alone; they are never
+// altered, and the Sink writes them as they are (see README, "Tables sqs2pg adds").
+enum class LedgerKeying { kSentAtAndMessageId, kMessageIdOnly };
+
+// The keying of `schema`.sqs2pg_ledger, from its primary key. kFailedPrecondition when the ledger
+// is missing or its primary key is neither of the above.
+Result<LedgerKeying> DescribeLedger(Connection& conn, const std::string& schema);
 
 // `target_table` is resolved as in pg/schema.h.
 Status EnsureSidecar(Connection& conn, const std::string& target_table);

@@ -14,12 +14,18 @@ BEGIN;
 SELECT pg_catalog.pg_advisory_xact_lock(126931101184103);
 SET LOCAL search_path = :"schema";
 
--- message_key is the SQS MessageId as a uuid (non-UUID ids: a name-based uuid of the id). Keys
--- are only needed while the message can still be redelivered (SQS keeps messages at most 14
--- days); prune older ones, e.g. DELETE FROM sqs2pg_ledger WHERE committed_at < now() - '15 days'.
+-- One row per committed message, identified by when SQS accepted it (SentTimestamp) and its
+-- MessageId as a uuid (non-UUID ids: a name-based uuid of the id); both are the same on every
+-- delivery. Keys in sent-time order land at the right edge of the primary key's B-tree, so an
+-- insert costs the same however many keys the ledger holds. Keys are only needed while the
+-- message can still be redelivered (SQS keeps messages at most 14 days); prune older ones, e.g.
+-- DELETE FROM sqs2pg_ledger WHERE committed_at < now() - '15 days'. A ledger made by an older
+-- sqs2pg (message_key uuid PRIMARY KEY, no sent_at) is left as it is and keeps working.
 CREATE TABLE IF NOT EXISTS :"schema".sqs2pg_ledger (
-  message_key uuid PRIMARY KEY,
-  committed_at timestamptz NOT NULL DEFAULT now()
+  sent_at timestamptz NOT NULL,
+  message_key uuid NOT NULL,
+  committed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (sent_at, message_key)
 );
 -- BRIN: keys arrive in time order, so pruning by time costs almost nothing to index.
 CREATE INDEX IF NOT EXISTS sqs2pg_ledger_committed_at

@@ -20,18 +20,24 @@ bool IsTransientConflict(const PgErrorInfo& e) {
 
 }  // namespace
 
-Sink::Sink(std::string conninfo, Connection conn, TargetTable target)
-    : conninfo_(std::move(conninfo)), conn_(std::move(conn)), target_(std::move(target)) {
+Sink::Sink(std::string conninfo, Connection conn, TargetTable target, LedgerKeying keying)
+    : conninfo_(std::move(conninfo)),
+      conn_(std::move(conn)),
+      target_(std::move(target)),
+      keying_(keying) {
   const std::string schema = QuoteIdent(target_.schema);
   const std::string ledger = schema + "." + kLedgerTable;
-  copy_ledger_sql_ = "COPY " + ledger + " (message_key) FROM STDIN (FORMAT binary)";
+  const std::string key_columns =
+      keying_ == LedgerKeying::kSentAtAndMessageId ? "sent_at, message_key" : "message_key";
+  copy_ledger_sql_ = "COPY " + ledger + " (" + key_columns + ") FROM STDIN (FORMAT binary)";
   copy_rows_sql_ = "COPY " + target_.qualified + " (" + std::string(kLoginColumns) +
                    ") FROM STDIN (FORMAT binary)";
   // ORDER BY: keys are locked in the same order by every writer (no deadlocks).
-  slow_insert_sql_ = "WITH ins AS (INSERT INTO " + ledger +
-                     " (message_key) SELECT message_key FROM pg_temp.sqs2pg_stage "
-                     "ORDER BY message_key ON CONFLICT DO NOTHING RETURNING message_key) "
-                     "SELECT s.idx FROM pg_temp.sqs2pg_stage s JOIN ins USING (message_key)";
+  slow_insert_sql_ = "WITH ins AS (INSERT INTO " + ledger + " (" + key_columns + ") SELECT " +
+                     key_columns + " FROM pg_temp.sqs2pg_stage ORDER BY " + key_columns +
+                     " ON CONFLICT DO NOTHING RETURNING " + key_columns +
+                     ") SELECT s.idx FROM pg_temp.sqs2pg_stage s JOIN ins USING (" + key_columns +
+                     ")";
   ResetCancelHandle();
   upsert_rejects_sql_ = "INSERT INTO " + schema + "." + kRejectsTable +
                         " AS r (message_id, reason, detail, receive_count) "
@@ -48,7 +54,9 @@ Result<std::unique_ptr<Sink>> Sink::Open(const std::string& conninfo, const std:
   if (!conn.ok()) return conn.status().WithContext("PostgreSQL at " + where);
   SQS2PG_ASSIGN_OR_RETURN(TargetTable target, DescribeTarget(*conn, table));
   SQS2PG_RETURN_IF_ERROR(EnsureSidecarInSchema(*conn, target.schema));
-  return std::unique_ptr<Sink>(new Sink(conninfo, std::move(conn).value(), std::move(target)));
+  SQS2PG_ASSIGN_OR_RETURN(LedgerKeying keying, DescribeLedger(*conn, target.schema));
+  return std::unique_ptr<Sink>(
+      new Sink(conninfo, std::move(conn).value(), std::move(target), keying));
 }
 
 Sink::~Sink() {
@@ -97,13 +105,16 @@ void Sink::RollbackQuietly() {
 void Sink::PrepareKeys(const std::vector<PendingRow>& rows, BatchOutcome* outcome) {
   keys_.clear();
   keys_.reserve(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) keys_.push_back({MessageKey(rows[i].message_id), i});
-  // Stable: the first occurrence of a repeated id is the one kept.
-  std::stable_sort(keys_.begin(), keys_.end(),
-                   [](const KeyedRow& a, const KeyedRow& b) { return a.key < b.key; });
+  const bool timed = keying_ == LedgerKeying::kSentAtAndMessageId;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int64_t sent_at = timed ? PgTimestampFromUnixMillis(rows[i].sent_timestamp_ms) : 0;
+    keys_.push_back({sent_at, MessageKey(rows[i].message_id), i});
+  }
+  // Stable: the first occurrence of a repeated message is the one kept.
+  std::stable_sort(keys_.begin(), keys_.end());
   size_t kept = 0;
   for (size_t i = 0; i < keys_.size(); ++i) {
-    if (kept > 0 && keys_[kept - 1].key == keys_[i].key) {
+    if (kept > 0 && keys_[kept - 1].SameMessage(keys_[i])) {
       ++outcome->duplicates;
       outcome->duplicate_ids.push_back(rows[keys_[i].index].message_id);
       continue;
@@ -170,7 +181,13 @@ Status Sink::FastPath(const std::vector<PendingRow>& rows, Stage* failed_at) {
   SQS2PG_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
   if (!keys_.empty()) {
     encoder_.Begin();
-    for (const KeyedRow& k : keys_) encoder_.AppendLedgerKey(k.key);
+    for (const KeyedRow& k : keys_) {
+      if (keying_ == LedgerKeying::kSentAtAndMessageId) {
+        encoder_.AppendTimedLedgerKey(k.sent_at, k.key);
+      } else {
+        encoder_.AppendLedgerKey(k.key);
+      }
+    }
     encoder_.Finish();
     Status s = conn_->CopyIn(copy_ledger_sql_, encoder_.data());
     if (!s.ok()) {
@@ -191,7 +208,8 @@ Status Sink::EnsureStage() {
   if (stage_ready_) return Status::Ok();
   SQS2PG_RETURN_IF_ERROR(
       conn_->Exec("CREATE TEMP TABLE IF NOT EXISTS sqs2pg_stage (idx int4 NOT NULL, "
-                  "message_key uuid NOT NULL) ON COMMIT DELETE ROWS"));
+                  "sent_at timestamptz NOT NULL, message_key uuid NOT NULL) "
+                  "ON COMMIT DELETE ROWS"));
   stage_ready_ = true;
   return Status::Ok();
 }
@@ -200,11 +218,12 @@ Status Sink::SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome
   SQS2PG_RETURN_IF_ERROR(EnsureStage());
   SQS2PG_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
   encoder_.Begin();
-  for (const KeyedRow& k : keys_) encoder_.AppendStagedKey(static_cast<int32_t>(k.index), k.key);
+  for (const KeyedRow& k : keys_) {
+    encoder_.AppendStagedKey(static_cast<int32_t>(k.index), k.sent_at, k.key);
+  }
   encoder_.Finish();
   Status staged = conn_->CopyIn(
-      "COPY pg_temp.sqs2pg_stage (idx, message_key) FROM STDIN "
-      "(FORMAT binary)",
+      "COPY pg_temp.sqs2pg_stage (idx, sent_at, message_key) FROM STDIN (FORMAT binary)",
       encoder_.data());
   if (!staged.ok()) return staged.WithContext("staging message keys");
   Result<PgResult> fresh = conn_->Query(slow_insert_sql_);

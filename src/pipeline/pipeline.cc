@@ -399,6 +399,9 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch, WriterParts&
     }
     if (writer.transformer.Transform(message.body, sent_ms, &pending.row, &rejection)) {
       pending.message_id = message.message_id;
+      // The ledger key takes SentTimestamp as the server sent it (never the stand-in above): it
+      // must be the same on every delivery.
+      pending.sent_timestamp_ms = std::max<int64_t>(0, message.sent_timestamp_ms);
       rows.rows.push_back(pending);
       rows.messages.push_back(&message);
     } else {

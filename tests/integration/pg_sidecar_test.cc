@@ -113,6 +113,19 @@ TEST_F(PgSidecarTest, WrongLedgerShapeIsReported) {
   EXPECT_THAT(s.message(), HasSubstr("not a uuid"));
 }
 
+TEST_F(PgSidecarTest, LedgerWithAnotherPrimaryKeyIsReported) {
+  CreateTable();
+  Exec("CREATE TABLE " + Table("sqs2pg_ledger") +
+       " (message_key uuid, sent_at timestamptz, committed_at timestamptz, "
+       "PRIMARY KEY (message_key, sent_at))");
+  Status s = EnsureSidecar(admin(), Table());
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("primary key (message_key uuid, sent_at timestamp"));
+  Exec("DROP TABLE " + Table("sqs2pg_ledger"));
+  Exec("CREATE TABLE " + Table("sqs2pg_ledger") + " (message_key uuid, committed_at timestamptz)");
+  EXPECT_EQ(EnsureSidecar(admin(), Table()).code(), StatusCode::kFailedPrecondition);
+}
+
 TEST_F(PgSidecarTest, MissingTargetIsNotFound) {
   EXPECT_EQ(EnsureSidecar(admin(), Table()).code(), StatusCode::kNotFound);
 }

@@ -21,6 +21,7 @@ using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
 constexpr int32_t kDays20240101 = 19723;
+constexpr int64_t kSent20240101 = 1704067200000;  // 2024-01-01T00:00:00Z, Unix ms
 
 std::string Uuid(int n) {
   char buf[40];
@@ -31,6 +32,7 @@ std::string Uuid(int n) {
 PendingRow MakeRow(const std::string& id, int n) {
   PendingRow p;
   p.message_id = id;
+  p.sent_timestamp_ms = kSent20240101;  // one id, one SentTimestamp, as in SQS
   p.row.user_id = "user-" + std::to_string(n);
   p.row.device_type = n % 2 ? "ios" : "android";
   p.row.masked_ip = std::string(64, 'a');
@@ -128,6 +130,64 @@ TEST_F(PgSinkTest, RedeliveredIdsAreDuplicates) {
   Result<BatchOutcome> fresh = sink->WriteBatch(MakeRows(8, 10), {});
   ASSERT_TRUE(fresh.ok());
   EXPECT_EQ(fresh->inserted, 2);
+}
+
+// The ledger this version creates identifies a message by (sent_at, message_key): SentTimestamp
+// leads, so keys arrive in time order. A redelivery (same id, same SentTimestamp) is a duplicate
+// on the fast path's conflict and through the slow path.
+TEST_F(PgSinkTest, LedgerKeysAreSentTimeThenId) {
+  CreateTable();
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  std::vector<PendingRow> rows = MakeRows(0, 3);
+  for (int i = 0; i < 3; ++i) rows[i].sent_timestamp_ms = kSent20240101 + 1000 * (3 - i) + 7;
+  rows.push_back(MakeRow(Uuid(9), 9));
+  rows.back().sent_timestamp_ms = 0;  // a server that sends no SentTimestamp
+  ASSERT_TRUE(sink->WriteBatch(rows, {}).ok());
+  EXPECT_EQ(
+      Scalar("SELECT string_agg(to_char(sent_at AT TIME ZONE 'UTC', "
+             "'YYYY-MM-DD HH24:MI:SS.MS') || ' ' || message_key, ',' ORDER BY sent_at) FROM " +
+             Table("sqs2pg_ledger")),
+      "1970-01-01 00:00:00.000 " + Uuid(9) + ",2024-01-01 00:00:01.007 " + Uuid(2) +
+          ",2024-01-01 00:00:02.007 " + Uuid(1) + ",2024-01-01 00:00:03.007 " + Uuid(0));
+  EXPECT_EQ(Scalar("SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM pg_constraint c, "
+                   "unnest(c.conkey) WITH ORDINALITY k(attnum, ord) JOIN pg_attribute a ON "
+                   "a.attnum = k.attnum WHERE a.attrelid = c.conrelid AND c.contype = 'p' AND "
+                   "c.conrelid = '" +
+                   Table("sqs2pg_ledger") + "'::regclass"),
+            "sent_at,message_key");
+
+  Result<BatchOutcome> again = sink->WriteBatch({rows[1], rows[3], MakeRow(Uuid(5), 5)}, {});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->inserted, 1);
+  EXPECT_THAT(again->duplicate_ids, UnorderedElementsAre(Uuid(1), Uuid(9)));
+  EXPECT_EQ(Count(), "5");
+}
+
+// A ledger made before 2026-11-30 (keyed on message_key alone) is kept as it is: the Sink writes
+// the id alone into it, so a message committed under the old keys is still a duplicate, whatever
+// its SentTimestamp.
+TEST_F(PgSinkTest, ALedgerKeyedOnTheIdAloneKeepsWorking) {
+  CreateTable();
+  Exec("CREATE TABLE " + Table("sqs2pg_ledger") +
+       " (message_key uuid PRIMARY KEY, committed_at timestamptz NOT NULL DEFAULT now())");
+  Exec("INSERT INTO " + Table("sqs2pg_ledger") + " (message_key) VALUES ('" + Uuid(1) + "')");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  std::vector<PendingRow> rows = MakeRows(0, 3);
+  rows[1].sent_timestamp_ms = kSent20240101 + 5000;
+  Result<BatchOutcome> out = sink->WriteBatch(rows, {});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->inserted, 2);
+  EXPECT_THAT(out->duplicate_ids, ElementsAre(Uuid(1)));
+  rows[0].sent_timestamp_ms = kSent20240101 + 9000;
+  Result<BatchOutcome> again = sink->WriteBatch({rows[0]}, {});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->duplicates, 1);
+  EXPECT_EQ(Count("sqs2pg_ledger"), "3");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = '" + Table("sqs2pg_ledger") +
+                   "'::regclass AND attname = 'sent_at'"),
+            "0");  // not altered
 }
 
 TEST_F(PgSinkTest, InBatchDuplicateIdsKeepTheFirst) {

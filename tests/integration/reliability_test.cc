@@ -196,10 +196,11 @@ TEST_F(ReliabilityTest, LedgerKeysPastTheRedeliveryWindowArePruned) {
   ProcessResult first = Drain({"--ledger-prune-interval", "0"});
   ASSERT_EQ(first.exit_code, 0) << first.output;
   const std::string ledger = schema_ + ".sqs2pg_ledger";
-  Exec("INSERT INTO " + ledger +
-       " SELECT gen_random_uuid(), now() - interval '3 days' FROM generate_series(1, 25000)");
-  Exec("INSERT INTO " + ledger +
-       " SELECT gen_random_uuid(), now() - interval '20 hours' FROM generate_series(1, 10)");
+  for (const char* age : {"3 days", "20 hours"}) {
+    Exec("INSERT INTO " + ledger + " (sent_at, message_key, committed_at) SELECT now() - '" + age +
+         "'::interval, gen_random_uuid(), now() - '" + age +
+         "'::interval FROM generate_series(1, " + (age[0] == '3' ? "25000" : "10") + ")");
+  }
 
   SendBodies(*sqs_, queue_url_, {LoginEvent(1000)});
   ProcessResult unpruned = Drain({"--ledger-prune-interval", "0"});
