@@ -142,7 +142,18 @@ if (sink) {
 
 // (c) end to end
 const ceiling = part("ceiling.json");
-const ceilingHttp = part("ceiling-http.json");
+// The node:http ceiling is measured just before and just after the drain; the drain is compared
+// with their mean, so that a drift in the shared machine's speed during the run cancels out.
+const ceilingHttpRuns = [part("ceiling-http-before.json"), part("ceiling-http.json")].filter(Boolean);
+const sumOf = (key) => ceilingHttpRuns.reduce((a, r) => a + (r[key] ?? 0), 0);
+const ceilingHttp = ceilingHttpRuns.length === 0 ? null : {
+  ...ceilingHttpRuns[ceilingHttpRuns.length - 1],
+  msgs_per_s: round(sumOf("msgs_per_s") / ceilingHttpRuns.length, 1),
+  messages: sumOf("messages"),
+  client_cpu_seconds: sumOf("client_cpu_seconds"),
+  emulator_cpu_seconds: sumOf("emulator_cpu_seconds"),
+  runs_msgs_per_s: ceilingHttpRuns.map((r) => r.msgs_per_s),
+};
 const e2e = drainFigures(part("e2e.json"));
 const reference = part("reference.json");
 const endToEnd = { ceiling, ceiling_http_client: ceilingHttp, sqs2pg: e2e, reference };
@@ -203,6 +214,12 @@ for (const raw of latencyRuns) {
     d.bound_msgs_per_s > d.delete_cap_msgs_per_s &&
     d.deletes != null &&
     d.deletes.mean_in_flight >= 0.75 * raw.deleters;
+  // The emulator's no-work ceiling through the same proxy with as many consumers, if measured.
+  const ceilingThere = part(`latency-ceiling-${raw.receivers}.json`);
+  if (ceilingThere) {
+    d.emulator_ceiling_msgs_per_s = ceilingThere.msgs_per_s;
+    d.ratio_to_emulator_ceiling = round(d.msgs_per_s / ceilingThere.msgs_per_s, 3);
+  }
   d.met = target(`d${raw.receivers}`, `${raw.rtt_ms} ms RTT, ${raw.receivers} receiver${raw.receivers > 1 ? "s" : ""}: drain / (receivers x 10 / RTT)`,
     d.ratio_to_bound, ">=", TARGETS.latency_ratio);
   latency.runs.push(d);
@@ -267,6 +284,11 @@ if (sink) {
   if (sink.fresh.ledger_keys_alone) {
     row("   ledger keys alone (COPY of 2,000 keys)", fmt(sink.fresh.ledger_keys_alone.rows_per_s), "", "", "", "");
   }
+  if (sink.prefilled?.ledger_keys_by_id_alone) {
+    row("   pre-filled: keys alone, (sent_at, id) / id only",
+      `${fmt(sink.prefilled.ledger_keys_alone.rows_per_s)} / ${fmt(sink.prefilled.ledger_keys_by_id_alone.rows_per_s)}`,
+      "", "", "", "");
+  }
   if (sink.prefilled) {
     row(`   ledger pre-filled to ${fmt(sink.prefilled.ledger_keys_at_start / 1e6, 1)} M keys`,
       fmt(sink.prefilled.sink_rows_per_s), `raw COPY ${fmt(sink.prefilled.copy_rows_per_s)}`,
@@ -284,7 +306,8 @@ if (e2e) {
     ceiling ? `ceiling ${fmt(ceiling.msgs_per_s)} (fetch, ${ceiling.consumers} consumers)` : "ceiling -",
     fmtRatio(endToEnd.ratio_to_ceiling, 2), ">= 0.90", metText(t("c1")?.met));
   if (ceilingHttp) {
-    row("   same drain vs ceiling, node:http client", fmt(e2e.msgs_per_s), `ceiling ${fmt(ceilingHttp.msgs_per_s)} (node:http)`,
+    row("   same drain vs ceiling, node:http client", fmt(e2e.msgs_per_s),
+      `ceiling ${fmt(ceilingHttp.msgs_per_s)} (node:http, mean of ${ceilingHttp.runs_msgs_per_s.map((x) => fmt(x)).join(" before, ")} after)`,
       fmtRatio(endToEnd.ratio_to_ceiling_http_client, 2), ">= 0.90", metText(t("c1b")?.met));
   }
   row("   whole process (adds the end-of-drain check)", fmt(e2e.process_msgs_per_s), "", "", "", "");
@@ -303,6 +326,10 @@ for (const d of latency.runs) {
   row(`d  +${latency.rtt_ms} ms RTT, ${d.receivers} receiver${d.receivers > 1 ? "s" : ""}, ${fmt(d.messages)} msgs`,
     fmt(d.msgs_per_s), `bound ${fmt(d.bound_msgs_per_s)}${d.limited_by_deleters ? `, deletes cap ${fmt(d.delete_cap_msgs_per_s)}` : ""}`,
     fmtRatio(d.ratio_to_bound, 2), ">= 0.70", metText(d.met));
+  if (d.emulator_ceiling_msgs_per_s != null) {
+    row("   emulator ceiling through the proxy, same consumers", "",
+      `${fmt(d.emulator_ceiling_msgs_per_s)} (node:http)`, fmtRatio(d.ratio_to_emulator_ceiling, 2), "", "");
+  }
 }
 
 const headers = ["", "sqs2pg", "compared with", "ratio", "target", ""];
@@ -327,9 +354,10 @@ out.push("");
 if (sink?.fresh?.sink) {
   // Where the sink's time goes, per row: the server backend's CPU and the WAL written.
   const per = (phase) =>
-    ["sink", "sink_one_writer", "copy", "ledger_keys_alone"]
+    ["sink", "sink_one_writer", "copy", "ledger_keys_alone", "ledger_keys_by_id_alone"]
       .filter((m) => phase[m])
-      .map((m) => `${{ sink: "WriteBatch", sink_one_writer: "one writer", copy: "raw COPY" }[m] ?? "keys alone"} ` +
+      .map((m) => `${{ sink: "WriteBatch", sink_one_writer: "one writer", copy: "raw COPY",
+        ledger_keys_alone: "keys alone", ledger_keys_by_id_alone: "id-only keys alone" }[m]} ` +
         `${phase[m].server_cpu_us_per_row == null ? "-" : fmt(phase[m].server_cpu_us_per_row, 1)} us ` +
         `/ ${fmt(phase[m].wal_bytes_per_row)} B`)
       .join(", ");

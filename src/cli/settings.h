@@ -37,7 +37,7 @@ struct Settings {
   int receivers = 4;
   int writers = 2;  // database connections committing batches at once (1 for a FIFO queue)
   int batch_size = 2000;
-  int batch_delay_ms = 50;  // short: what is held in flight waits for no one (see README)
+  int batch_delay_ms = 20;  // short: what is held in flight waits for no one (see README)
   int visibility_timeout = 60;
   int wait_time = -1;  // -1: 20 s for run, 2 s for drain (so an empty queue is noticed quickly)
   int db_retry_timeout = 60;

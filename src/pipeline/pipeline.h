@@ -68,7 +68,7 @@ struct PipelineOptions {
   // handed back), and while the heartbeat is behind; 0: twice max_batch_messages. Holding more
   // than can be committed, deleted or kept in time only makes visibility lapse in our hands.
   size_t max_held_messages = 0;
-  std::chrono::milliseconds max_batch_delay{50};
+  std::chrono::milliseconds max_batch_delay{20};
   // A batch is also committed once no message has arrived for this long.
   std::chrono::milliseconds batch_idle_gap{25};
   // Drain gives up after the database has been unreachable this long; run retries until stopped.

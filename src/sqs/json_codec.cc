@@ -110,7 +110,7 @@ Result<std::string> EncodeReceiveMessage(std::string_view queue_url, const Recei
         .String("MessageGroupId")
         .EndArray();
   }
-  w.Key("MessageAttributeNames").BeginArray().String("All").EndArray();
+  if (r.message_attributes) w.Key("MessageAttributeNames").BeginArray().String("All").EndArray();
   w.EndObject();
   return Finish(w);
 }

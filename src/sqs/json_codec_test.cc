@@ -55,15 +55,18 @@ TEST(JsonCodecTest, ReceiveMessageRequest) {
   r.max_messages = 7;
   r.wait_time_seconds = 5;
   r.visibility_timeout = 60;
-  EXPECT_EQ(*EncodeReceiveMessage(kQueue, r),
-            "{\"QueueUrl\":\"https://sqs.us-east-1.amazonaws.com/123456789012/q\","
-            "\"MaxNumberOfMessages\":7,\"WaitTimeSeconds\":5,\"VisibilityTimeout\":60,"
-            "\"MessageSystemAttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\","
-            "\"MessageGroupId\"],"
-            "\"AttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\",\"MessageGroupId\"],"
-            "\"MessageAttributeNames\":[\"All\"]}");
+  EXPECT_EQ(
+      *EncodeReceiveMessage(kQueue, r),
+      "{\"QueueUrl\":\"https://sqs.us-east-1.amazonaws.com/123456789012/q\","
+      "\"MaxNumberOfMessages\":7,\"WaitTimeSeconds\":5,\"VisibilityTimeout\":60,"
+      "\"MessageSystemAttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\","
+      "\"MessageGroupId\"],"
+      "\"AttributeNames\":[\"SentTimestamp\",\"ApproximateReceiveCount\",\"MessageGroupId\"]}");
   r.visibility_timeout.reset();
   EXPECT_EQ(EncodeReceiveMessage(kQueue, r)->find("VisibilityTimeout"), std::string::npos);
+  r.message_attributes = true;
+  EXPECT_NE(EncodeReceiveMessage(kQueue, r)->find(",\"MessageAttributeNames\":[\"All\"]}"),
+            std::string::npos);
 }
 
 TEST(JsonCodecTest, BatchRequests) {

@@ -347,7 +347,7 @@ Result<std::string> EncodeReceiveMessage(std::string_view queue_url, const Recei
       w.Add(key, name);
     }
   }
-  w.Add("MessageAttributeName.1", "All");
+  if (r.message_attributes) w.Add("MessageAttributeName.1", "All");
   return w.Finish();
 }
 

@@ -69,9 +69,9 @@ TEST(QueryCodecTest, ReceiveMessageRequest) {
             "&AttributeName.3=MessageGroupId"
             "&MessageSystemAttributeName.1=SentTimestamp"
             "&MessageSystemAttributeName.2=ApproximateReceiveCount"
-            "&MessageSystemAttributeName.3=MessageGroupId"
-            "&MessageAttributeName.1=All");
+            "&MessageSystemAttributeName.3=MessageGroupId");
   r.visibility_timeout.reset();
+  r.message_attributes = true;
   EXPECT_EQ(Decoded(EncodeReceiveMessage(kQueue, r)),
             (Params{{"Action", "ReceiveMessage"},
                     {"Version", "2012-11-05"},

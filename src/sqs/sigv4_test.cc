@@ -289,8 +289,10 @@ std::string SignLikeSqsClient(const std::string& url, const std::string& token) 
 }
 
 TEST(SigV4Test, MatchesBotocoreForAnSqsJsonReceiveMessage) {
-  // The fixture body is exactly what our codec sends for this request.
+  // The fixture body is exactly what our codec sends for this request (with message attributes,
+  // as the tests' DLQ reads ask).
   ReceiveRequest r;
+  r.message_attributes = true;
   EXPECT_EQ(*json_codec::EncodeReceiveMessage(
                 "https://sqs.eu-west-1.amazonaws.com/123456789012/login-events", r),
             kBotoBody);

@@ -37,6 +37,9 @@ struct ReceiveRequest {
   int max_messages = 10;       // 1-10
   int wait_time_seconds = 20;  // 0-20 (long polling)
   std::optional<int> visibility_timeout;
+  // Also ask for every message attribute (MessageAttributeNames: All). Off by default: sqs2pg
+  // needs none, they may hold personal data, and they cost bytes and server work per message.
+  bool message_attributes = false;
   // When set and it turns true, a long poll in progress is abandoned: ReceiveMessage returns
   // kCancelled and makes no further attempt. Must outlive the call.
   const std::atomic<bool>* cancel = nullptr;

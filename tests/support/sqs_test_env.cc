@@ -76,6 +76,7 @@ std::vector<sqs::Message> ReceiveAll(sqs::SqsClient& client, const std::string& 
   int empty = 0;
   sqs::ReceiveRequest request;
   request.wait_time_seconds = 1;
+  request.message_attributes = true;  // tests read the reject reason on DLQ copies
   while (empty < empty_polls_to_stop) {
     auto received = client.ReceiveMessage(queue_url, request);
     EXPECT_TRUE(received.ok()) << received.status().ToString();
