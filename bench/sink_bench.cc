@@ -413,10 +413,8 @@ class SinkBench {
         return WriteSinkBatch(batch);
       case kCopy:
         return WriteRawBatch(batch);
-      case kKeysById:
-        return WriteKeysByIdBatch(batch);
       default:
-        return WriteKeysBatch(batch);
+        return WriteKeysBatch(mode, batch);
     }
   }
 
@@ -437,34 +435,30 @@ class SinkBench {
     return Seconds(Clock::now() - t0);
   }
 
-  // What the sink's fast path does for the ledger alone: fresh keys, sorted, in one COPY.
-  double WriteKeysBatch(std::vector<pg::PendingRow>& batch) {
+  // What the sink's fast path does for the ledger alone: fresh keys, sorted, in one COPY; into
+  // the ledger's shape (kKeys: sent time, then id) or the shape before 2026-11-30 (kKeysById: the
+  // id alone, so inserts land at random in the B-tree).
+  double WriteKeysBatch(Mode mode, std::vector<pg::PendingRow>& batch) {
+    const bool timed = mode == kKeys;
     FreshIds(batch);  // not timed
     const auto t0 = Clock::now();
     keys_.clear();
     for (const auto& p : batch) {
-      keys_.emplace_back(pg::PgTimestampFromUnixMillis(p.sent_timestamp_ms),
+      keys_.emplace_back(timed ? pg::PgTimestampFromUnixMillis(p.sent_timestamp_ms) : 0,
                          pg::MessageKey(p.message_id));
     }
     std::sort(keys_.begin(), keys_.end());
     encoder_.Begin();
-    for (const auto& [sent_at, key] : keys_) encoder_.AppendTimedLedgerKey(sent_at, key);
+    for (const auto& [sent_at, key] : keys_) {
+      if (timed) {
+        encoder_.AppendTimedLedgerKey(sent_at, key);
+      } else {
+        encoder_.AppendLedgerKey(key);
+      }
+    }
     encoder_.Finish();
-    Check("COPY of ledger keys", conns_[kKeys]->CopyIn(keys_sql_, encoder_.data()));
-    return Seconds(Clock::now() - t0);
-  }
-
-  // The same into a ledger keyed on the id alone (as made before 2026-11-30): random inserts.
-  double WriteKeysByIdBatch(std::vector<pg::PendingRow>& batch) {
-    FreshIds(batch);  // not timed
-    const auto t0 = Clock::now();
-    keys_by_id_.clear();
-    for (const auto& p : batch) keys_by_id_.push_back(pg::MessageKey(p.message_id));
-    std::sort(keys_by_id_.begin(), keys_by_id_.end());
-    encoder_.Begin();
-    for (const auto& key : keys_by_id_) encoder_.AppendLedgerKey(key);
-    encoder_.Finish();
-    Check("COPY of ledger keys", conns_[kKeysById]->CopyIn(keys_by_id_sql_, encoder_.data()));
+    Check("COPY of ledger keys",
+          conns_[mode]->CopyIn(timed ? keys_sql_ : keys_by_id_sql_, encoder_.data()));
     return Seconds(Clock::now() - t0);
   }
 
@@ -488,8 +482,7 @@ class SinkBench {
   std::vector<std::unique_ptr<pg::Sink>> sinks_;
   std::string copy_sql_;
   std::string keys_sql_;
-  std::vector<std::pair<int64_t, pg::MessageKeyBytes>> keys_;
-  std::vector<pg::MessageKeyBytes> keys_by_id_;
+  std::vector<std::pair<int64_t, pg::MessageKeyBytes>> keys_;  // (sent_at or 0, key)
   std::string keys_by_id_sql_;
   pg::CopyBinaryEncoder encoder_;
   std::vector<std::vector<pg::PendingRow>> batches_;

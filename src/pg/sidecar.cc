@@ -43,8 +43,8 @@ Status CheckLedgerShape(Connection& conn, const std::string& schema, bool must_e
   return Status::Ok();
 }
 
-}  // namespace
-
+// The keying of `schema`.sqs2pg_ledger, from its primary key. kFailedPrecondition when the ledger
+// is missing or its primary key is neither LedgerKeying.
 Result<LedgerKeying> DescribeLedger(Connection& conn, const std::string& schema) {
   SQS2PG_ASSIGN_OR_RETURN(
       PgResult r,
@@ -68,7 +68,9 @@ Result<LedgerKeying> DescribeLedger(Connection& conn, const std::string& schema)
       "created by sqs2pg");
 }
 
-Status EnsureSidecarInSchema(Connection& conn, const std::string& schema) {
+}  // namespace
+
+Result<LedgerKeying> EnsureSidecarInSchema(Connection& conn, const std::string& schema) {
   SQS2PG_ASSIGN_OR_RETURN(bool complete, SidecarComplete(conn, schema));
   if (!complete) {
     SQS2PG_RETURN_IF_ERROR(CheckLedgerShape(conn, schema, /*must_exist=*/false));
@@ -81,7 +83,7 @@ Status EnsureSidecarInSchema(Connection& conn, const std::string& schema) {
     }
   }
   SQS2PG_RETURN_IF_ERROR(CheckLedgerShape(conn, schema, /*must_exist=*/true));
-  return DescribeLedger(conn, schema).status();
+  return DescribeLedger(conn, schema);
 }
 
 Status EnsureSidecar(Connection& conn, const std::string& target_table) {
@@ -91,7 +93,7 @@ Status EnsureSidecar(Connection& conn, const std::string& target_table) {
                  "ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass($1)",
                  {target_table}));
   if (r.rows() != 1) return NotFoundError("table " + target_table + " does not exist");
-  return EnsureSidecarInSchema(conn, std::string(r.Get(0, 0)));
+  return EnsureSidecarInSchema(conn, std::string(r.Get(0, 0))).status();
 }
 
 }  // namespace sqs2pg::pg

@@ -8,7 +8,8 @@
 //    the same time do not collide. sqs2pg_mask() is created only if the pgcrypto extension is
 //    already installed; extensions are never created. The target table is never touched.
 //  - It then checks that sqs2pg_ledger.message_key is a uuid and that the ledger's primary key is
-//    one DescribeLedger() knows (kFailedPrecondition otherwise).
+//    one of the two LedgerKeying names (kFailedPrecondition otherwise); EnsureSidecarInSchema()
+//    returns which.
 //  - Errors: the target's schema cannot be resolved -> kNotFound; database errors as in
 //    pg/errors.h (e.g. kPermissionDenied without CREATE on the schema). A failed attempt leaves
 //    no open transaction behind.
@@ -31,14 +32,11 @@ inline constexpr const char* kRejectsTable = "sqs2pg_rejects";
 // altered, and the Sink writes them as they are (see README, "Tables sqs2pg adds").
 enum class LedgerKeying { kSentAtAndMessageId, kMessageIdOnly };
 
-// The keying of `schema`.sqs2pg_ledger, from its primary key. kFailedPrecondition when the ledger
-// is missing or its primary key is neither of the above.
-Result<LedgerKeying> DescribeLedger(Connection& conn, const std::string& schema);
-
 // `target_table` is resolved as in pg/schema.h.
 Status EnsureSidecar(Connection& conn, const std::string& target_table);
 
-// The same for a known schema (as stored in the catalog, unquoted).
-Status EnsureSidecarInSchema(Connection& conn, const std::string& schema);
+// The same for a known schema (as stored in the catalog, unquoted), returning the ledger's keying
+// (read from its primary key).
+Result<LedgerKeying> EnsureSidecarInSchema(Connection& conn, const std::string& schema);
 
 }  // namespace sqs2pg::pg

@@ -53,8 +53,7 @@ Result<std::unique_ptr<Sink>> Sink::Open(const std::string& conninfo, const std:
   Result<Connection> conn = Connection::Open(conninfo);
   if (!conn.ok()) return conn.status().WithContext("PostgreSQL at " + where);
   SQS2PG_ASSIGN_OR_RETURN(TargetTable target, DescribeTarget(*conn, table));
-  SQS2PG_RETURN_IF_ERROR(EnsureSidecarInSchema(*conn, target.schema));
-  SQS2PG_ASSIGN_OR_RETURN(LedgerKeying keying, DescribeLedger(*conn, target.schema));
+  SQS2PG_ASSIGN_OR_RETURN(LedgerKeying keying, EnsureSidecarInSchema(*conn, target.schema));
   return std::unique_ptr<Sink>(
       new Sink(conninfo, std::move(conn).value(), std::move(target), keying));
 }
