@@ -10,9 +10,10 @@
 #      uses by default (2), and from one, next to raw COPY binary of the same rows into a table of
 #      the same shape on one connection; then again with the ledger pre-filled with 1.5 M keys.
 #      Target: WriteBatch >= 40 % of raw COPY.
-#   c. end to end: sqs2pg drains 100,000 events; next to the emulator's no-work ceiling
-#      (bench/ceiling.mjs, same concurrency; the node:http client's run just before and just after
-#      the drain, averaged; the fetch client's once) and to a typical take-home solution
+#   c. end to end: sqs2pg drains 100,000 events, in 3 rounds; next to the emulator's no-work
+#      ceiling (bench/ceiling.mjs, same concurrency; the node:http client's runs just before and
+#      just after each drain, averaged; the fetch client's once), the median round counting, and
+#      to a typical take-home solution
 #      (bench/reference_takehome.py: Python, boto3, psycopg2, a commit and a delete per message)
 #      on 2,000 events. Targets: >= 0.9 x the ceiling, >= 20 x the reference.
 #   d. through bench/delay_proxy.mjs, which adds 20 ms of round trip to every SQS call: drains with
@@ -30,6 +31,8 @@
 #   BENCH_COUNT           messages for the end-to-end run (100000)
 #   BENCH_CONSUMERS       the ceiling's consumers (8); sqs2pg gets as many receivers
 #   BENCH_DRAIN_FLAGS     flags for that sqs2pg drain (default: --receivers BENCH_CONSUMERS)
+#   BENCH_ROUNDS          end-to-end rounds (3): each drains BENCH_COUNT with sqs2pg, bracketed by
+#                         node:http ceiling runs; the report takes the median round
 #   BENCH_REFERENCE_COUNT messages for the take-home reference (2000)
 #   BENCH_SINK_ROWS       rows per mode and phase of the sink benchmark (200000)
 #   BENCH_PREFILL_KEYS    ledger keys for the sink's second phase (1500000; 0 skips it)
@@ -49,6 +52,7 @@ count=${BENCH_COUNT:-100000}
 consumers=${BENCH_CONSUMERS:-8}
 # By default sqs2pg polls with as many receivers as the ceiling has consumers: same concurrency.
 read -r -a drain_flags <<<"${BENCH_DRAIN_FLAGS:---receivers $consumers}"
+rounds=${BENCH_ROUNDS:-3}
 reference_count=${BENCH_REFERENCE_COUNT:-2000}
 sink_rows=${BENCH_SINK_ROWS:-200000}
 prefill_keys=${BENCH_PREFILL_KEYS:-1500000}
@@ -127,6 +131,9 @@ peak_rss_kb() {
 # CPU seconds a running process has used so far (utime + stime from /proc): the emulator's.
 clk_tck=$(getconf CLK_TCK)
 proc_cpu() { awk -v t="$clk_tck" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"; }
+# The emulator's event-loop thread's involuntary context switches so far: each time another
+# runnable thread (sqs2pg's, PostgreSQL's, the ceiling client's) preempted it.
+proc_preempted() { awk '/^nonvoluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
 emulator_cpu_since() { awk -v a="$1" -v b="$(proc_cpu "$SQS_PID")" 'BEGIN { printf "%.2f", b - a }'; }
 
 produce() { # QUEUE_URL COUNT
@@ -147,14 +154,16 @@ run_drain() {
   node "$bench_dir/ceiling.mjs" --endpoint "$SQS_ENDPOINT" --queue-url "$queue" --wait-empty \
     >"$watch_file" &
   watch_pid=$!
-  local emulator_cpu0
+  local emulator_cpu0 preempted0
   emulator_cpu0=$(proc_cpu "$SQS_PID")
+  preempted0=$(proc_preempted "$SQS_PID")
   launch_ms=$(now_ms)
   timed "$time_file" "$sqs2pg" drain --queue-url "$queue" --endpoint-url "$endpoint" \
     --database-url "$DATABASE_URL" --mask-key-file "$key_file" "$@" 2>"$log" || status=$?
   exit_ms=$(now_ms)
   local emulator_cpu
   emulator_cpu=$(emulator_cpu_since "$emulator_cpu0")
+  local preempted=$(($(proc_preempted "$SQS_PID") - preempted0))
   if ((status != 0)); then
     tail -n 30 "$log" >&2
     echo "bench: FAILED: sqs2pg drain ($label) exited $status" >&2
@@ -187,7 +196,7 @@ run_drain() {
  "launch_ms": $launch_ms, "empty_at_ms": $empty_ms, "exit_ms": $exit_ms,
  "received": $(summary received), "inserted": $(summary inserted),
  "cpu_seconds": $(cpu_seconds "$time_file"), "peak_rss_kb": $(peak_rss_kb "$time_file"),
- "emulator_cpu_seconds": $emulator_cpu}
+ "emulator_cpu_seconds": $emulator_cpu, "emulator_preemptions": $preempted}
 EOF
   echo "bench: $label: $expected messages in $((empty_ms - launch_ms)) ms to the last delete," \
     "$((exit_ms - launch_ms)) ms in all" >&2
@@ -201,20 +210,23 @@ EOF
 # emulator itself); writes $parts/PART.json.
 run_ceiling() {
   local client=$1 part=$2 endpoint=${3:-$SQS_ENDPOINT} n_consumers=${4:-$consumers}
-  local n=${5:-$count} queue emulator_cpu0
+  local n=${5:-$count} queue emulator_cpu0 preempted0
   echo "bench: ceiling ($client client): publishing $n events, then draining them with" \
     "$n_consumers consumers" >&2
   queue=$(sqs_create_queue "bench-$part")
   produce "$queue" "$n"
   emulator_cpu0=$(proc_cpu "$SQS_PID")
+  preempted0=$(proc_preempted "$SQS_PID")
   timed "$SERVICES_DIR/$part.time" node "$bench_dir/ceiling.mjs" --endpoint "$endpoint" \
     --queue-url "$queue" --consumers "$n_consumers" --client "$client" >"$SERVICES_DIR/$part.out"
   node -e '
-    const [out, cpu, emulator] = process.argv.slice(1);
+    const [out, cpu, emulator, preempted] = process.argv.slice(1);
     const r = JSON.parse(require("fs").readFileSync(out, "utf8"));
-    console.log(JSON.stringify({ ...r, client_cpu_seconds: Number(cpu), emulator_cpu_seconds: Number(emulator) }));
+    console.log(JSON.stringify({ ...r, client_cpu_seconds: Number(cpu), emulator_cpu_seconds: Number(emulator),
+      emulator_preemptions: Number(preempted) }));
   ' "$SERVICES_DIR/$part.out" "$(cpu_seconds "$SERVICES_DIR/$part.time")" \
-    "$(emulator_cpu_since "$emulator_cpu0")" >"$parts/$part.json"
+    "$(emulator_cpu_since "$emulator_cpu0")" "$(($(proc_preempted "$SQS_PID") - preempted0))" \
+    >"$parts/$part.json"
 }
 
 # ---- a. transform -------------------------------------------------------------------------------
@@ -237,24 +249,30 @@ fi
 
 # ---- c. end to end: ceiling, sqs2pg, reference --------------------------------------------------
 if want e2e; then
-  # A fresh emulator is slower for its first few thousand messages (V8 warming up): warm it up
-  # first, so that neither drain below pays for it.
-  echo "bench: warming the emulator up (10,000 messages, not measured)" >&2
+  # A fresh emulator is slower for its first drain (V8 warming up, its heap growing to hold a full
+  # queue): the first node:http ceiling of a run measured up to a third slower than the next ones
+  # when the warm-up was a tenth of the size. So: one full-size drain first, not measured.
+  echo "bench: warming the emulator up ($count messages, not measured)" >&2
   queue=$(sqs_create_queue bench-warmup)
-  produce "$queue" 10000
-  node "$bench_dir/ceiling.mjs" --endpoint "$SQS_ENDPOINT" --queue-url "$queue" \
-    --consumers "$consumers" >/dev/null
-  # Each consumer gets its own queue, filled just before it runs, so that all drain a queue of the
-  # same size with nothing else resident in the emulator. The stricter node:http ceiling is run
-  # just before and just after sqs2pg, and sqs2pg is compared with their mean, so that a drift in
-  # the shared machine's speed during the run cancels out (and shows as a gap between the two).
-  run_ceiling http ceiling-http-before
-  run_ceiling fetch ceiling
-  echo "bench: sqs2pg: publishing $count events, then draining them (${drain_flags[*]})" >&2
-  queue=$(sqs_create_queue bench-sqs2pg)
   produce "$queue" "$count"
-  run_drain "end to end" e2e "$queue" "$SQS_ENDPOINT" "$count" "${drain_flags[@]}"
-  run_ceiling http ceiling-http
+  node "$bench_dir/ceiling.mjs" --endpoint "$SQS_ENDPOINT" --queue-url "$queue" \
+    --consumers "$consumers" --client http >/dev/null
+  # Each consumer gets its own queue, filled just before it runs, so that all drain a queue of the
+  # same size with nothing else resident in the emulator. The stricter node:http ceiling brackets
+  # every sqs2pg drain (a run before and after each), and each drain is compared with the mean of
+  # its two, so that a drift in the shared machine's speed cancels out; the report takes the
+  # median round, since single drains on this machine move by +-15 %.
+  run_ceiling fetch ceiling
+  for ((round = 1; round <= rounds; round++)); do
+    run_ceiling http "ceiling-http-$round"
+    echo "bench: sqs2pg, round $round of $rounds: publishing $count events, then draining them" \
+      "(${drain_flags[*]})" >&2
+    queue=$(sqs_create_queue "bench-sqs2pg-$round")
+    produce "$queue" "$count"
+    run_drain "end to end, round $round" "e2e-$round" "$queue" "$SQS_ENDPOINT" "$count" \
+      "${drain_flags[@]}"
+  done
+  run_ceiling http "ceiling-http-$round"
 fi
 
 # The take-home reference needs boto3 new enough for SQS's JSON protocol (botocore >= 1.31; the

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/error_hints.h"
 #include "cli/signals.h"
+#include "ops/cpu_scheduling.h"
 #include "ops/dependency_monitor.h"
 #include "ops/metrics.h"
 #include "ops/metrics_server.h"
@@ -104,6 +105,14 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
     spdlog::error("{}", sqs.status().message());
     return 2;
   }
+  // Before the pipeline's threads start, so they all inherit it (see ops/cpu_scheduling.h).
+  if (std::optional<ops::CpuScheduling> policy = ops::ParseCpuScheduling(settings.cpu_scheduling)) {
+    Status applied = ops::ApplyCpuScheduling(*policy);
+    if (!applied.ok()) {
+      spdlog::warn("--cpu-scheduling {}: not applied ({}); running with the default policy",
+                   settings.cpu_scheduling, applied.message());
+    }
+  }
   // One connection per writer. A FIFO queue gets one writer: a group's messages from one receive
   // could otherwise be committed by two writers in either order.
   const bool fifo = sqs::IsFifoQueueUrl(settings.queue_url);
@@ -183,6 +192,7 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   spdlog::info("masking ip and device_id with {} (key id {})",
                transform::MaskSchemeName(masker.scheme()), masker.key_id());
   std::vector<pipeline::WriterParts> writers;
+  writers.reserve(sinks.size());
   for (auto& sink : sinks) {
     writers.push_back({sink.get(), transform::EventTransformer(first_sink.columns(), masker)});
   }

@@ -112,6 +112,13 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
       ->envname("AWS_MAX_ATTEMPTS")
       ->check(CLI::Range(1, 20))
       ->capture_default_str();
+  app.add_option("--cpu-scheduling", s.cpu_scheduling,
+                 "drain and run: Linux scheduling policy of sqs2pg's threads: batch (SCHED_BATCH: "
+                 "same CPU share, but a thread woken by a reply does not preempt other processes, "
+                 "e.g. a database or SQS emulator on the same host) or normal")
+      ->envname("SQS2PG_CPU_SCHEDULING")
+      ->check(CLI::IsMember({"batch", "normal"}))
+      ->capture_default_str();
 }
 
 Result<std::string> LoadMaskKey(const Settings& settings) {

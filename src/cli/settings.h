@@ -44,8 +44,9 @@ struct Settings {
   int max_attempts = 3;
   std::string sqs_protocol = "auto";  // auto, json or query
   int shutdown_timeout = 20;
-  int ledger_prune_interval = 3600;  // 0: never prune
-  int ledger_keep = 0;               // 0: the queue's retention period plus one day
+  int ledger_prune_interval = 3600;      // 0: never prune
+  int ledger_keep = 0;                   // 0: the queue's retention period plus one day
+  std::string cpu_scheduling = "batch";  // batch or normal (ops/cpu_scheduling.h)
 };
 
 // Registers the options shared by all subcommands on `app` (they are accepted before or after the

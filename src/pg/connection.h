@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -53,7 +54,8 @@ class Connection {
  public:
   static Result<Connection> Open(const std::string& conninfo);
 
-  Connection(Connection&& other) noexcept : conn_(other.conn_), last_error_(other.last_error_) {
+  Connection(Connection&& other) noexcept
+      : conn_(other.conn_), last_error_(std::move(other.last_error_)) {
     other.conn_ = nullptr;
   }
   Connection& operator=(Connection&& other) noexcept;
