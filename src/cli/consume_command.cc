@@ -148,6 +148,7 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   options.wait_time_seconds =
       settings.wait_time >= 0 ? settings.wait_time : (stop_when_empty ? 2 : 20);
   options.db_retry_timeout = std::chrono::seconds(settings.db_retry_timeout);
+  options.sqs_retry_timeout = std::chrono::seconds(settings.sqs_retry_timeout);
   options.shutdown_timeout = std::chrono::seconds(settings.shutdown_timeout);
 
   std::optional<pg::LedgerPruner> pruner;

@@ -86,6 +86,11 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
                  "drain: seconds to keep retrying an unreachable database before exiting 1")
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
+  app.add_option("--sqs-retry-timeout", s.sqs_retry_timeout,
+                 "drain: seconds to keep retrying when every ReceiveMessage fails (SQS "
+                 "unreachable, 5xx, throttled) before exiting 1")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
   app.add_option("--shutdown-timeout", s.shutdown_timeout,
                  "On SIGTERM/SIGINT: seconds to finish the batch in hand before handing the rest "
                  "back to the queue")

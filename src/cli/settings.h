@@ -41,6 +41,7 @@ struct Settings {
   int visibility_timeout = 60;
   int wait_time = -1;  // -1: 20 s for run, 2 s for drain (so an empty queue is noticed quickly)
   int db_retry_timeout = 60;
+  int sqs_retry_timeout = 60;
   int max_attempts = 3;
   std::string sqs_protocol = "auto";  // auto, json or query
   int shutdown_timeout = 20;

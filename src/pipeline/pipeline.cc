@@ -137,6 +137,8 @@ class Pipeline::Impl {
   std::atomic<int64_t> pending_delete_calls_{0};
   std::atomic<int64_t> last_message_receive_ns_{0};
   std::atomic<int64_t> last_empty_receive_ns_{0};
+  // Since when every receive has failed (0: the last one succeeded); shared by the receivers.
+  std::atomic<int64_t> receives_failing_since_ns_{0};
 
   std::mutex left_mu_;
   std::unordered_set<std::string> left_in_queue_;  // rejects this run left in the source queue
@@ -313,6 +315,17 @@ void Pipeline::Impl::ReceiverLoop() {
         Fail(received.status());
         return;
       }
+      int64_t failing_since = 0;
+      receives_failing_since_ns_.compare_exchange_strong(failing_since, NowNanos());
+      if (options_.drain && failing_since != 0 &&
+          NowNanos() - failing_since >
+              std::chrono::duration_cast<std::chrono::nanoseconds>(options_.sqs_retry_timeout)
+                  .count()) {
+        Fail(DeadlineExceededError(
+            "SQS unreachable (every ReceiveMessage failing) for longer than --sqs-retry-timeout: " +
+            received.status().message()));
+        return;
+      }
       milliseconds delay = backoff.Next();
       if (backoff.attempt() == 1) {
         spdlog::warn("ReceiveMessage failed, retrying: {}", received.status().ToString());
@@ -324,6 +337,7 @@ void Pipeline::Impl::ReceiverLoop() {
       continue;
     }
     backoff.Reset();
+    receives_failing_since_ns_ = 0;
     stats_.md5_mismatches += received->md5_mismatches;
     if (received->messages.empty()) {
       last_empty_receive_ns_ = NowNanos();

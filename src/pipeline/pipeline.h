@@ -36,7 +36,8 @@
 // it does not reach in that time becomes visible when its timeout lapses.
 //
 // Errors: Run() returns the first non-retryable failure (e.g. a missing queue), or
-// DeadlineExceeded when, in drain mode, the database stayed unreachable past db_retry_timeout.
+// DeadlineExceeded when, in drain mode, the database stayed unreachable past db_retry_timeout or
+// no ReceiveMessage succeeded for sqs_retry_timeout.
 // Thread-safety: Run() is called once, from one thread; it owns the threads it starts.
 #pragma once
 
@@ -73,6 +74,9 @@ struct PipelineOptions {
   std::chrono::milliseconds batch_idle_gap{25};
   // Drain gives up after the database has been unreachable this long; run retries until stopped.
   std::chrono::seconds db_retry_timeout{60};
+  // Drain gives up after every ReceiveMessage has failed (retryably: unreachable, 5xx,
+  // throttled) for this long; run retries until stopped.
+  std::chrono::seconds sqs_retry_timeout{60};
   std::chrono::milliseconds idle_check_interval{500};
   // After `stop`: how long to keep committing and deleting what is in hand.
   std::chrono::milliseconds shutdown_timeout{20000};

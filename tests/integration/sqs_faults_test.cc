@@ -192,6 +192,28 @@ TEST_F(SqsFaultsTest, DrainConvergesWhenSqsCallsAreSlow) {
   EXPECT_LT(proxy.Stat({"receipts_seen"}), 2 * kMessages) << stats;
 }
 
+// SQS stays down for the receives (every ReceiveMessage answered 503, in every attempt): `drain`
+// does not retry forever but exits 1 once no receive has succeeded for --sqs-retry-timeout, and
+// it has taken nothing: every message is still in the queue, nothing is in the table.
+TEST_F(SqsFaultsTest, DrainGivesUpWhenEveryReceiveFailsPastTheRetryTimeout) {
+  constexpr int kMessages = 20;
+  SendBodies(*sqs_, queue_url_, LoginEvents(kMessages));
+  FaultProxy proxy(
+      {"--fault-rate", "1", "--faults", "http503", "--only-actions", "ReceiveMessage"});
+  ASSERT_FALSE(proxy.endpoint().empty()) << "sqs_fault_proxy did not start";
+
+  DrainResult drain = DrainVia(proxy.endpoint(), {"--sqs-retry-timeout", "2", "--wait-time", "1"},
+                               std::chrono::seconds(60));
+  ASSERT_TRUE(drain.converged) << "drain kept retrying; proxy stats " << proxy.Stats() << "\n"
+                               << Tail(drain.run.output);
+  EXPECT_EQ(drain.run.exit_code, 1) << Tail(drain.run.output);
+  EXPECT_NE(drain.run.output.find("--sqs-retry-timeout"), std::string::npos)
+      << Tail(drain.run.output);
+  EXPECT_GT(proxy.Stat({"faults", "http503"}), 1) << proxy.Stats();
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 0);
+  EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), kMessages);
+}
+
 // SQS answers DeleteMessageBatch with HTTP 200 and per-entry failures (ReceiptHandleIsInvalid
 // when another receive owns the message). Half the messages have their first delete refused: they
 // come back after the visibility timeout, and the ledger must turn each into a skipped duplicate.
