@@ -90,17 +90,14 @@ int CheckCommand(const Settings& settings) {
     } else if (settings.queue_url.empty()) {
       report(false, "queue", "--queue-url (or SQS2PG_QUEUE_URL) is not set");
     } else {
-      auto attributes = sqs->client->GetQueueAttributes(
-          settings.queue_url,
-          {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"});
-      if (attributes.ok()) {
+      auto counts = sqs->client->GetQueueCounts(settings.queue_url);
+      if (counts.ok()) {
         report(true, "queue",
                fmt::format("{} reachable: ~{} visible, ~{} in flight", settings.queue_url,
-                           (*attributes)["ApproximateNumberOfMessages"],
-                           (*attributes)["ApproximateNumberOfMessagesNotVisible"]));
+                           counts->visible, counts->in_flight));
         report(true, "protocol", std::string(sqs->client->protocol()));
       } else {
-        report(false, "queue", DescribeWithHint(attributes.status()));
+        report(false, "queue", DescribeWithHint(counts.status()));
       }
     }
     if (credentials_ok && !settings.dlq_url.empty()) {

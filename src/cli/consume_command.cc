@@ -46,21 +46,6 @@ std::chrono::seconds LedgerKeep(const Settings& settings, sqs::SqsClient& client
 // How often /readyz's dependencies are checked (and the queue depth gauge refreshed).
 constexpr std::chrono::seconds kDependencyCheckPeriod{2};
 
-// The queue's ApproximateNumberOfMessages and ...NotVisible.
-Result<std::pair<int64_t, int64_t>> QueueCounts(sqs::SqsClient& client,
-                                                const std::string& queue_url) {
-  SQS2PG_ASSIGN_OR_RETURN(
-      auto attributes,
-      client.GetQueueAttributes(
-          queue_url, {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}));
-  const auto count = [&](const char* name) -> int64_t {
-    auto it = attributes.find(name);
-    return it == attributes.end() ? 0 : std::strtoll(it->second.c_str(), nullptr, 10);
-  };
-  return std::make_pair(count("ApproximateNumberOfMessages"),
-                        count("ApproximateNumberOfMessagesNotVisible"));
-}
-
 // Probes for /readyz: SQS through the queue's attributes (which also feed the depth gauge), and
 // PostgreSQL through a connection of its own, reopened after a failure.
 std::vector<ops::Probe> ReadinessProbes(const Settings& settings, sqs::SqsClient& client,
@@ -80,8 +65,9 @@ std::vector<ops::Probe> ReadinessProbes(const Settings& settings, sqs::SqsClient
        }},
       {"sqs",
        [&settings, &client, &metrics]() -> Status {
-         SQS2PG_ASSIGN_OR_RETURN(auto counts, QueueCounts(client, settings.queue_url));
-         metrics.SetQueueDepth(counts.first, counts.second);
+         SQS2PG_ASSIGN_OR_RETURN(sqs::QueueCounts counts,
+                                 client.GetQueueCounts(settings.queue_url));
+         metrics.SetQueueDepth(counts.visible, counts.in_flight);
          return Status::Ok();
        }},
   };
@@ -184,8 +170,8 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   // A live progress line only for a person watching a drain (stderr is a terminal).
   std::optional<ops::ProgressLine> progress;
   if (stop_when_empty && settings.log_format == "text" && ops::ShouldShowProgress(stderr)) {
-    auto counts = QueueCounts(*sqs->client, settings.queue_url);
-    progress.emplace(stats, counts.ok() ? counts->first + counts->second : -1, stderr);
+    auto counts = sqs->client->GetQueueCounts(settings.queue_url);
+    progress.emplace(stats, counts.ok() ? counts->visible + counts->in_flight : -1, stderr);
     progress->Start();
   }
 

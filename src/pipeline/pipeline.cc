@@ -273,16 +273,8 @@ bool Pipeline::Impl::Idle() const {
 }
 
 Result<bool> Pipeline::Impl::QueueDrained() {
-  SQS2PG_ASSIGN_OR_RETURN(
-      auto attributes,
-      sqs_.GetQueueAttributes(options_.queue_url, {"ApproximateNumberOfMessages",
-                                                   "ApproximateNumberOfMessagesNotVisible"}));
-  auto count = [&](const char* name) -> int64_t {
-    auto it = attributes.find(name);
-    return it == attributes.end() ? 0 : std::strtoll(it->second.c_str(), nullptr, 10);
-  };
-  const int64_t remaining =
-      count("ApproximateNumberOfMessages") + count("ApproximateNumberOfMessagesNotVisible");
+  SQS2PG_ASSIGN_OR_RETURN(sqs::QueueCounts counts, sqs_.GetQueueCounts(options_.queue_url));
+  const int64_t remaining = counts.visible + counts.in_flight;
   size_t left;
   {
     std::lock_guard<std::mutex> lock(left_mu_);

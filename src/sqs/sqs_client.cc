@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <optional>
 #include <utility>
 
@@ -272,6 +273,18 @@ Result<std::map<std::string, std::string>> SqsClient::GetQueueAttributes(
       exchange.codec->decode_queue_attributes(exchange.response.body);
   if (!attributes.ok()) return attributes.status().WithContext(kOp);
   return attributes;
+}
+
+Result<QueueCounts> SqsClient::GetQueueCounts(std::string_view queue_url) {
+  SQS2PG_ASSIGN_OR_RETURN(auto attributes,
+                          GetQueueAttributes(queue_url, {"ApproximateNumberOfMessages",
+                                                         "ApproximateNumberOfMessagesNotVisible"}));
+  const auto count = [&](const char* name) -> int64_t {
+    auto it = attributes.find(name);
+    return it == attributes.end() ? 0 : std::strtoll(it->second.c_str(), nullptr, 10);
+  };
+  return QueueCounts{count("ApproximateNumberOfMessages"),
+                     count("ApproximateNumberOfMessagesNotVisible")};
 }
 
 Result<std::string> SqsClient::CreateQueue(std::string_view name,

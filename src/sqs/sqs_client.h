@@ -79,6 +79,8 @@ class SqsClient {
       std::string_view queue_url, const std::vector<VisibilityEntry>& entries);
   Result<std::map<std::string, std::string>> GetQueueAttributes(
       std::string_view queue_url, const std::vector<std::string>& names);
+  // GetQueueAttributes for the two approximate counts.
+  Result<QueueCounts> GetQueueCounts(std::string_view queue_url);
   // Returns the QueueUrl.
   Result<std::string> CreateQueue(std::string_view name,
                                   const std::map<std::string, std::string>& attributes);

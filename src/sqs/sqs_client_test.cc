@@ -426,6 +426,16 @@ TEST_F(SqsClientTest, QueueOperations) {
                 ->at("ApproximateNumberOfMessages"),
             "4");
   EXPECT_EQ(client.region(), "eu-west-1");
+  // The two counts, one of them left out by the server (counts as 0).
+  transport->Reset();
+  transport->Push(
+      FakeTransport::Ok(200, R"({"Attributes":{"ApproximateNumberOfMessagesNotVisible":"12"}})"));
+  Result<QueueCounts> counts = client.GetQueueCounts(kQueue);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->visible, 0);
+  EXPECT_EQ(counts->in_flight, 12);
+  EXPECT_NE(transport->requests.back().body.find("ApproximateNumberOfMessagesNotVisible"),
+            std::string::npos);
 }
 
 TEST_F(SqsClientTest, ConcurrentCallsAreSafe) {

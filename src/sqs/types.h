@@ -33,6 +33,13 @@ struct ReceivedMessage {
   std::string md5_of_body;
 };
 
+// A queue's ApproximateNumberOfMessages (visible) and ApproximateNumberOfMessagesNotVisible (in
+// flight), approximate as SQS says; an attribute the server leaves out counts as 0.
+struct QueueCounts {
+  int64_t visible = 0;
+  int64_t in_flight = 0;
+};
+
 struct ReceiveRequest {
   int max_messages = 10;       // 1-10
   int wait_time_seconds = 20;  // 0-20 (long polling)
