@@ -14,7 +14,6 @@
 // the stand-in understands). Bodies avoid '<' and '&', which local-aws-sqs mis-escapes.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <simdjson.h>
 
 #include <cctype>
 #include <chrono>
@@ -33,6 +32,7 @@
 #include "support/process.h"
 #include "support/run_output.h"
 #include "support/sqs_test_env.h"
+#include "support/stand_in.h"
 
 namespace sqs2pg::testing {
 namespace {
@@ -101,49 +101,14 @@ int64_t QueueDepth(sqs::SqsClient& client, const std::string& queue_url) {
 }
 
 // scripts/emulator/old-localstack.mjs for the lifetime of this object (killed when destroyed).
-class OldLocalStack {
+// Its /__stats counters: "json_refused" and "query_forwarded".
+class OldLocalStack : public StandIn {
  public:
-  explicit OldLocalStack(bool json_errors) {
-    std::vector<std::string> argv = {
-        "node", std::string(SQS2PG_SOURCE_DIR) + "/scripts/emulator/old-localstack.mjs", "--port",
-        "0"};
-    if (json_errors) argv.push_back("--json-errors");
-    process_ = std::make_unique<BackgroundProcess>(argv);
-    const std::string ready = process_->ReadLine(std::chrono::seconds(30));
-    if (ready.rfind("LISTENING ", 0) == 0) endpoint_ = "http://127.0.0.1:" + ready.substr(10);
-  }
-
-  // Empty if the stand-in did not start.
-  const std::string& endpoint() const { return endpoint_; }
-
-  // The raw /__stats JSON ("" on failure).
-  std::string Stats() const {
-    sqs::HttpRequest request;
-    request.method = "GET";
-    request.url = endpoint_ + "/__stats";
-    request.timeout = std::chrono::seconds(10);
-    Result<sqs::HttpResponse> response = transport_->Send(request);
-    if (!response.ok() || response->status != 200) return "";
-    return response->body;
-  }
-
-  // One counter of /__stats ("json_refused" or "query_forwarded"); -1 if unreadable.
-  int64_t Stat(const char* key) const {
-    const std::string json = Stats();
-    simdjson::dom::parser parser;
-    simdjson::dom::element e;
-    int64_t value = 0;
-    if (parser.parse(json).get(e) != simdjson::SUCCESS ||
-        e.at_key(key).get_int64().get(value) != simdjson::SUCCESS) {
-      return -1;
-    }
-    return value;
-  }
-
- private:
-  std::unique_ptr<BackgroundProcess> process_;
-  std::shared_ptr<sqs::HttpTransport> transport_ = sqs::MakeCurlTransport();
-  std::string endpoint_;
+  explicit OldLocalStack(bool json_errors)
+      : StandIn("scripts/emulator/old-localstack.mjs",
+                json_errors ? std::vector<std::string>{"--port", "0", "--json-errors"}
+                            : std::vector<std::string>{"--port", "0"},
+                std::chrono::seconds(30)) {}
 };
 
 // Shared by both servers: queues made through a client of the server, drains of the real binary
@@ -270,7 +235,7 @@ class QueryProtocolOldLocalStackTest : public QueryProtocolBase {
            "scripts/emulator-install.sh are needed)";
     client_ = MakeClient(server_->endpoint(), Protocol::kQuery);
     CreateQueuesAndSend(*client_);
-    ASSERT_EQ(server_->Stat("json_refused"), 0) << server_->Stats();
+    ASSERT_EQ(server_->Stat({"json_refused"}), 0) << server_->Stats();
   }
 
   std::unique_ptr<OldLocalStack> server_;
@@ -285,7 +250,7 @@ class QueryProtocolAutoTest : public QueryProtocolOldLocalStackTest,
 TEST_P(QueryProtocolAutoTest, DefaultProtocolSwitchesToQueryOnceAndLoadsEverythingOnce) {
   StartAndFill(/*json_errors=*/GetParam());
   if (HasFatalFailure()) return;
-  const int64_t forwarded_before = server_->Stat("query_forwarded");
+  const int64_t forwarded_before = server_->Stat({"query_forwarded"});
 
   DrainResult drain = DrainAgainst(server_->endpoint(), {});  // no --sqs-protocol
   const ProcessResult& run = drain.run;
@@ -298,9 +263,9 @@ TEST_P(QueryProtocolAutoTest, DefaultProtocolSwitchesToQueryOnceAndLoadsEverythi
   // refusal (at most the start-up call and the 4 receivers) can have gone as JSON: a switch that
   // did not stick would send every call as JSON first.
   const std::string stats = server_->Stats();
-  EXPECT_GE(server_->Stat("json_refused"), 1) << stats;
-  EXPECT_LE(server_->Stat("json_refused"), 5) << stats;
-  EXPECT_GT(server_->Stat("query_forwarded"), forwarded_before) << stats;
+  EXPECT_GE(server_->Stat({"json_refused"}), 1) << stats;
+  EXPECT_LE(server_->Stat({"json_refused"}), 5) << stats;
+  EXPECT_GT(server_->Stat({"query_forwarded"}), forwarded_before) << stats;
   // The refusal is handled, not reported as a failed call or retried.
   EXPECT_EQ(Occurrences(run.output, "Operation detection failed"), 0u) << Tail(run.output);
 }
@@ -315,7 +280,7 @@ INSTANTIATE_TEST_SUITE_P(QueryProtocol, QueryProtocolAutoTest, ::testing::Values
 TEST_F(QueryProtocolOldLocalStackTest, ForcedJsonFailsClearlyAndLoadsNothing) {
   StartAndFill(/*json_errors=*/false);
   if (HasFatalFailure()) return;
-  const int64_t forwarded_before = server_->Stat("query_forwarded");
+  const int64_t forwarded_before = server_->Stat({"query_forwarded"});
 
   // A correct run gives up within a few attempts; the guard only bounds a run that never does.
   DrainResult drain =
@@ -331,8 +296,8 @@ TEST_F(QueryProtocolOldLocalStackTest, ForcedJsonFailsClearlyAndLoadsNothing) {
   EXPECT_NE(run.output.find("Operation detection failed"), std::string::npos) << Tail(run.output);
   EXPECT_EQ(Occurrences(run.output, kSwitchMessage), 0u) << Tail(run.output);
 
-  EXPECT_GE(server_->Stat("json_refused"), 1) << server_->Stats();
-  EXPECT_EQ(server_->Stat("query_forwarded"), forwarded_before)
+  EXPECT_GE(server_->Stat({"json_refused"}), 1) << server_->Stats();
+  EXPECT_EQ(server_->Stat({"query_forwarded"}), forwarded_before)
       << "a forced-JSON run sent Query requests: " << server_->Stats();
   EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 0);
   EXPECT_EQ(QueueDepth(*client_, queue_url_), kValidEvents + 2);
@@ -349,7 +314,7 @@ TEST_F(QueryProtocolOldLocalStackTest, ForcedQueryNeverTriesJson) {
   ASSERT_EQ(run.exit_code, 0) << Tail(run.output);
   EXPECT_EQ(Occurrences(run.output, kSwitchMessage), 0u) << Tail(run.output);
   ExpectLoadedExactlyOnce(*client_, run);
-  EXPECT_EQ(server_->Stat("json_refused"), 0) << server_->Stats();
+  EXPECT_EQ(server_->Stat({"json_refused"}), 0) << server_->Stats();
 }
 
 // --- moto ----------------------------------------------------------------------------------------

@@ -9,10 +9,8 @@
 // a transport timeout).
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <simdjson.h>
 
 #include <chrono>
-#include <initializer_list>
 #include <memory>
 #include <string>
 #include <thread>
@@ -26,56 +24,23 @@
 #include "support/run_output.h"
 #include "support/sqs2pg_fixture.h"
 #include "support/sqs_test_env.h"
+#include "support/stand_in.h"
 
 namespace sqs2pg::testing {
 namespace {
 
 // sqs_fault_proxy.mjs in front of the emulator, for the lifetime of this object.
-class FaultProxy {
+class FaultProxy : public StandIn {
  public:
-  explicit FaultProxy(const std::vector<std::string>& flags) {
-    std::vector<std::string> argv = {
-        "node",       std::string(SQS2PG_SOURCE_DIR) + "/tests/support/sqs_fault_proxy.mjs",
-        "--upstream", SqsTestEndpoint(),
-        "--port",     "0"};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    process_ = std::make_unique<BackgroundProcess>(argv);
-    const std::string ready = process_->ReadLine();
-    if (ready.rfind("LISTENING ", 0) == 0) endpoint_ = "http://127.0.0.1:" + ready.substr(10);
-  }
-
-  // Empty if the proxy did not start.
-  const std::string& endpoint() const { return endpoint_; }
-
-  // The raw /__stats JSON ("" on failure).
-  std::string Stats() const {
-    sqs::HttpRequest request;
-    request.method = "GET";
-    request.url = endpoint_ + "/__stats";
-    request.timeout = std::chrono::seconds(10);
-    Result<sqs::HttpResponse> response = transport_->Send(request);
-    if (!response.ok() || response->status != 200) return "";
-    return response->body;
-  }
-
-  // One counter of /__stats, e.g. Stat({"faults", "reset"}); 0 if absent, -1 if unreadable.
-  int64_t Stat(std::initializer_list<const char*> path) const {
-    const std::string json = Stats();
-    simdjson::dom::parser parser;
-    simdjson::dom::element e;
-    if (parser.parse(json).get(e) != simdjson::SUCCESS) return -1;
-    for (const char* key : path) {
-      if (e.at_key(key).get(e) != simdjson::SUCCESS) return 0;
-    }
-    int64_t value = 0;
-    if (e.get_int64().get(value) != simdjson::SUCCESS) return -1;
-    return value;
-  }
+  explicit FaultProxy(const std::vector<std::string>& flags)
+      : StandIn("tests/support/sqs_fault_proxy.mjs", WithUpstream(flags)) {}
 
  private:
-  std::unique_ptr<BackgroundProcess> process_;
-  std::shared_ptr<sqs::HttpTransport> transport_ = sqs::MakeCurlTransport();
-  std::string endpoint_;
+  static std::vector<std::string> WithUpstream(const std::vector<std::string>& flags) {
+    std::vector<std::string> args = {"--upstream", SqsTestEndpoint(), "--port", "0"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    return args;
+  }
 };
 
 class SqsFaultsTest : public PgSchemaFixture {

@@ -1,0 +1,44 @@
+// StandIn: a loopback HTTP stand-in run from a Node script for the lifetime of this object
+// (tests/support/sqs_fault_proxy.mjs, scripts/emulator/old-localstack.mjs), and its counters.
+//
+// Contract: the script must print "LISTENING <port>" as its first stdout line once it listens on
+// 127.0.0.1, and serve its counters as JSON at GET /__stats. If it does not start within
+// `ready_timeout`, endpoint() is empty (tests assert on that). Destroying the object kills the
+// script. Thread-compatible.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sqs/http_transport.h"
+#include "support/process.h"
+
+namespace sqs2pg::testing {
+
+class StandIn {
+ public:
+  // `script` is relative to the source tree; `args` follow it.
+  StandIn(const std::string& script, const std::vector<std::string>& args,
+          std::chrono::seconds ready_timeout = std::chrono::seconds(20));
+
+  // "http://127.0.0.1:<port>", or empty if the stand-in did not start.
+  const std::string& endpoint() const { return endpoint_; }
+
+  // The raw /__stats JSON ("" on failure).
+  std::string Stats() const;
+
+  // One counter of /__stats by its path, e.g. Stat({"faults", "reset"}); 0 if absent, -1 if the
+  // stats are unreadable.
+  int64_t Stat(std::initializer_list<const char*> path) const;
+
+ private:
+  std::unique_ptr<BackgroundProcess> process_;
+  std::shared_ptr<sqs::HttpTransport> transport_ = sqs::MakeCurlTransport();
+  std::string endpoint_;
+};
+
+}  // namespace sqs2pg::testing
