@@ -24,6 +24,8 @@ import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 
+import { forward, readBody, relay } from "../scripts/lib/http_relay.mjs";
+
 const { values: args } = parseArgs({
   options: {
     upstream: { type: "string" },
@@ -62,44 +64,6 @@ function countMessages(action, requestBody, answerBody) {
   return 0;
 }
 
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-function forward(req, body) {
-  const headers = { ...req.headers, "content-length": String(body.length) };
-  delete headers["transfer-encoding"];
-  delete headers["connection"];
-  delete headers["keep-alive"];
-  return new Promise((resolve, reject) => {
-    const up = http.request(
-      {
-        agent,
-        hostname: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers,
-      },
-      (upRes) => {
-        const chunks = [];
-        upRes.on("data", (c) => chunks.push(c));
-        upRes.on("end", () =>
-          resolve({ status: upRes.statusCode, headers: upRes.headers, body: Buffer.concat(chunks) }),
-        );
-        upRes.on("error", reject);
-      },
-    );
-    up.on("error", reject);
-    up.end(body);
-  });
-}
-
 const server = http.createServer(async (req, res) => {
   if (req.method === "GET" && req.url.startsWith("/__stats")) {
     res.writeHead(200, { "content-type": "application/json" });
@@ -117,17 +81,12 @@ const server = http.createServer(async (req, res) => {
   try {
     const body = await readBody(req);
     if (halfMs > 0) await sleep(halfMs);
-    const answer = await forward(req, body);
+    const answer = await forward(agent, upstream, req, body);
     if (halfMs > 0) await sleep(halfMs);
     const done = actionStats(action);  // stats may have been reset meanwhile
     done.messages += countMessages(action, body, answer.body);
     done.busy_ms += performance.now() - started;
-    const headers = { ...answer.headers, "content-length": String(answer.body.length) };
-    delete headers["transfer-encoding"];
-    delete headers["connection"];
-    delete headers["keep-alive"];
-    res.writeHead(answer.status, headers);
-    res.end(answer.body);
+    relay(res, answer);
   } catch (err) {
     stats.upstream_errors++;
     actionStats(action).busy_ms += performance.now() - started;

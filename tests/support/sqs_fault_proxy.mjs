@@ -60,6 +60,8 @@
 import http from "node:http";
 import process from "node:process";
 
+import { forward, readBody, relay } from "../../scripts/lib/http_relay.mjs";
+
 const KINDS = ["http500", "http503", "throttle", "reset", "stall"];
 
 function usage(message) {
@@ -318,49 +320,6 @@ function splitDeletes(body) {
   return { body: Buffer.from(JSON.stringify(parsed)), keep, failed };
 }
 
-function forward(ctx, body) {
-  const { req } = ctx;
-  const headers = { ...req.headers };
-  headers["content-length"] = String(body.length);
-  delete headers["transfer-encoding"];
-  delete headers["connection"];
-  delete headers["keep-alive"];
-  return new Promise((resolve, reject) => {
-    const up = http.request(
-      {
-        agent,
-        protocol: upstream.protocol,
-        hostname: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers,
-      },
-      (upRes) => {
-        const chunks = [];
-        upRes.on("data", (c) => chunks.push(c));
-        upRes.on("end", () =>
-          resolve({ status: upRes.statusCode, headers: upRes.headers, body: Buffer.concat(chunks) }),
-        );
-        upRes.on("error", reject);
-      },
-    );
-    up.on("error", reject);
-    up.end(body);
-  });
-}
-
-function relay(res, answer) {
-  const headers = { ...answer.headers };
-  delete headers["content-length"];
-  delete headers["transfer-encoding"];
-  delete headers["connection"];
-  delete headers["keep-alive"];
-  headers["content-length"] = answer.body.length;
-  res.writeHead(answer.status, headers);
-  res.end(answer.body);
-}
-
 function learnReceipts(requestBody, answer) {
   if (answer.status !== 200) return;
   let visibilityMs = NaN;
@@ -453,7 +412,7 @@ async function handle(req, res, body) {
     };
   } else {
     try {
-      answer = await forward(ctx, body);
+      answer = await forward(agent, upstream, ctx.req, body);
     } catch (err) {
       stats.upstream_errors++;
       process.stderr.write(`sqs_fault_proxy: upstream ${action ?? req.url}: ${err.message}\n`);
@@ -496,14 +455,12 @@ const server = http.createServer((req, res) => {
     res.end(body);
     return;
   }
-  const chunks = [];
-  req.on("data", (c) => chunks.push(c));
-  req.on("end", () => {
-    handle(req, res, Buffer.concat(chunks)).catch((err) => {
+  readBody(req)
+    .then((body) => handle(req, res, body))
+    .catch((err) => {
       process.stderr.write(`sqs_fault_proxy: ${err.stack ?? err}\n`);
       if (!res.headersSent) resetConnection(req);
     });
-  });
 });
 // Long polls last up to 20 s and held requests longer: never time a request out here.
 server.requestTimeout = 0;
