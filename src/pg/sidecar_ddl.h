@@ -1,8 +1,9 @@
 // The sidecar DDL (ledger, rejects table, helper functions) as a template.
 //
 // Contract:
-//  - kSidecarDdlTemplate is byte-for-byte the content of src/pg/sidecar.sql, a psql script that
-//    uses the psql variable :"schema" (a quoted identifier) for the target's schema.
+//  - kSidecarDdlTemplate is byte-for-byte the content of src/pg/sidecar.sql, embedded at build
+//    time (CMakeLists.txt, src/pg/sidecar_sql.cc.in): a psql script that uses the psql variable
+//    :"schema" (a quoted identifier) for the target's schema.
 //  - SidecarDdl() substitutes the schema the way psql does and returns a multi-statement string
 //    that runs in its own transaction (BEGIN ... COMMIT).
 //  - Thread-safety: constants and a pure function.

@@ -50,7 +50,7 @@ TEST(PgSidecarDdlTest, SqlFileMatchesEmbeddedDdl) {
   std::string file = ReadFile(std::string(SQS2PG_SOURCE_DIR) + "/src/pg/sidecar.sql");
   ASSERT_FALSE(file.empty()) << "cannot read src/pg/sidecar.sql";
   EXPECT_EQ(file, std::string(kSidecarDdlTemplate))
-      << "src/pg/sidecar.sql and kSidecarDdlTemplate (src/pg/sidecar_ddl.cc) differ";
+      << "src/pg/sidecar.sql and kSidecarDdlTemplate (embedded from it by CMake) differ";
 }
 
 TEST(PgSidecarDdlTest, SubstitutesQuotedSchema) {
