@@ -7,12 +7,10 @@
 // messages as duplicates.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <simdjson.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <random>
@@ -21,11 +19,12 @@
 #include <thread>
 #include <vector>
 
-#include "sqs/http_transport.h"
 #include "support/pg_fixture.h"
 #include "support/process.h"
 #include "support/run_output.h"
+#include "support/sqs2pg_fixture.h"
 #include "support/sqs_test_env.h"
+#include "support/stand_in.h"
 
 namespace sqs2pg::testing {
 namespace {
@@ -54,14 +53,8 @@ void SendEvents(sqs::SqsClient& client, const std::string& queue_url, int n, int
   for (auto& s : senders) s.join();
 }
 
-class CrashTest : public PgSchemaFixture {
+class CrashTest : public Sqs2pgFixture {
  protected:
-  void SetUp() override {
-    PgSchemaFixture::SetUp();
-    sqs_ = MakeTestSqsClient();
-    queue_url_ = CreateTestQueue(*sqs_, "crash");
-  }
-
   std::vector<std::string> DrainArgs(const std::string& visibility_timeout) const {
     return {Sqs2pgBinary(),     "drain",          "--queue-url",
             queue_url_,         "--database-url", database_url_,
@@ -86,17 +79,6 @@ class CrashTest : public PgSchemaFixture {
       std::this_thread::sleep_for(milliseconds(20));
     }
   }
-
-  void ExpectExactlyOnce(int64_t n) {
-    EXPECT_EQ(Rows(), n);
-    EXPECT_EQ(Count("SELECT count(DISTINCT user_id) FROM " + table_), n);
-    EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_ledger"), n);
-    EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects"), 0);
-    EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 0);
-  }
-
-  std::unique_ptr<sqs::SqsClient> sqs_;
-  std::string queue_url_;
 };
 
 // The soak: several drains killed after a random 0.3-2.5 s each (some sooner, when the table
@@ -166,25 +148,6 @@ TEST_F(CrashTest, RepeatedKillNineMidDrainLosesAndDuplicatesNothing) {
 }
 
 // One counter of the proxy's /__stats JSON; 0 if absent, -1 if unreadable.
-int64_t ProxyStat(const std::string& endpoint, std::initializer_list<const char*> path) {
-  static const std::shared_ptr<sqs::HttpTransport> transport = sqs::MakeCurlTransport();
-  sqs::HttpRequest request;
-  request.method = "GET";
-  request.url = endpoint + "/__stats";
-  request.timeout = std::chrono::seconds(10);
-  Result<sqs::HttpResponse> response = transport->Send(request);
-  if (!response.ok() || response->status != 200) return -1;
-  simdjson::dom::parser parser;
-  simdjson::dom::element e;
-  if (parser.parse(response->body).get(e) != simdjson::SUCCESS) return -1;
-  for (const char* key : path) {
-    if (e.at_key(key).get(e) != simdjson::SUCCESS) return 0;
-  }
-  int64_t value = 0;
-  if (e.get_int64().get(value) != simdjson::SUCCESS) return -1;
-  return value;
-}
-
 // Deterministic: every DeleteMessageBatch is held by the proxy, the process is killed once some
 // batches have committed and their deletes are on the wire, and the held deletes die with it.
 // Every committed message therefore comes back; the restart must skip exactly those.
@@ -192,12 +155,9 @@ TEST_F(CrashTest, KilledBetweenCommitAndDeleteSkipsTheRedeliveredCopies) {
   constexpr int kMessages = 2000;
   SendEvents(*sqs_, queue_url_, kMessages);
 
-  BackgroundProcess proxy(
-      {"node", std::string(SQS2PG_SOURCE_DIR) + "/tests/support/sqs_fault_proxy.mjs", "--upstream",
-       SqsTestEndpoint(), "--port", "0", "--delay-action", "DeleteMessageBatch:600000"});
-  const std::string ready = proxy.ReadLine();
-  ASSERT_EQ(ready.rfind("LISTENING ", 0), 0u) << "sqs_fault_proxy did not start: " << ready;
-  const std::string endpoint = "http://127.0.0.1:" + ready.substr(10);
+  FaultProxy proxy({"--delay-action", "DeleteMessageBatch:600000"});
+  ASSERT_FALSE(proxy.endpoint().empty()) << "sqs_fault_proxy did not start";
+  const std::string& endpoint = proxy.endpoint();
 
   int64_t committed = 0;
   {
@@ -206,7 +166,7 @@ TEST_F(CrashTest, KilledBetweenCommitAndDeleteSkipsTheRedeliveredCopies) {
     args.insert(args.end(), {"--batch-size", "100"});
     RunningProcess drain(args, EnvWithEndpoint(endpoint));
     const auto deadline = Steady::now() + std::chrono::seconds(60);
-    while (Rows() == 0 || ProxyStat(endpoint, {"requests", "DeleteMessageBatch"}) == 0) {
+    while (Rows() == 0 || proxy.Stat({"requests", "DeleteMessageBatch"}) == 0) {
       ASSERT_TRUE(drain.Running()) << "drain exited before the kill:\n" << Tail(drain.Output());
       ASSERT_LT(Steady::now(), deadline) << "no commit and delete seen:\n" << Tail(drain.Output());
       std::this_thread::sleep_for(milliseconds(10));
@@ -221,13 +181,13 @@ TEST_F(CrashTest, KilledBetweenCommitAndDeleteSkipsTheRedeliveredCopies) {
   EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_ledger"), committed);
 
   // No delete reached the emulator: each held one was dropped when its client died.
-  const int64_t held = ProxyStat(endpoint, {"requests", "DeleteMessageBatch"});
+  const int64_t held = proxy.Stat({"requests", "DeleteMessageBatch"});
   const auto deadline = Steady::now() + std::chrono::seconds(10);
-  while (ProxyStat(endpoint, {"dropped_client_gone"}) < held && Steady::now() < deadline) {
+  while (proxy.Stat({"dropped_client_gone"}) < held && Steady::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(20));
   }
-  EXPECT_EQ(ProxyStat(endpoint, {"forwarded", "DeleteMessageBatch"}), 0);
-  EXPECT_EQ(ProxyStat(endpoint, {"dropped_client_gone"}), held);
+  EXPECT_EQ(proxy.Stat({"forwarded", "DeleteMessageBatch"}), 0);
+  EXPECT_EQ(proxy.Stat({"dropped_client_gone"}), held);
   EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), kMessages);
 
   // Restart straight to the emulator. A long visibility timeout for its own receives means no

@@ -136,13 +136,9 @@ class QueryProtocolBase : public PgSchemaFixture {
   // `sqs2pg drain` of queue_url_ (rejects to dlq_url_) with its SQS traffic going to `endpoint`,
   // plus `extra` flags. A drain still running after `deadline` (a hang guard, far above what any
   // of these drains needs) is stopped with SIGTERM, so its summary still shows what it was doing,
-  // and `converged` is false.
-  struct DrainResult {
-    ProcessResult run;
-    bool converged = false;
-  };
-  DrainResult DrainAgainst(const std::string& endpoint, const std::vector<std::string>& extra,
-                           std::chrono::seconds deadline = std::chrono::seconds(120)) {
+  // and `finished` is false.
+  BoundedRun DrainAgainst(const std::string& endpoint, const std::vector<std::string>& extra,
+                          std::chrono::seconds deadline = std::chrono::seconds(120)) {
     std::vector<std::string> argv = {Sqs2pgBinary(),
                                      "drain",
                                      "--queue-url",
@@ -168,16 +164,7 @@ class QueryProtocolBase : public PgSchemaFixture {
                                           "AWS_ENDPOINT_URL=" + endpoint,
                                           "AWS_ENDPOINT_URL_SQS=" + endpoint,
                                           "AWS_REGION=us-east-1"};
-    RunningProcess drain(argv, env);
-    const auto give_up_at = std::chrono::steady_clock::now() + deadline;
-    while (drain.Running() && std::chrono::steady_clock::now() < give_up_at) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    DrainResult result;
-    result.converged = !drain.Running();
-    if (!result.converged) drain.Signal(SIGTERM);
-    result.run = drain.Wait(std::chrono::seconds(60));
-    return result;
+    return RunWithDeadline(argv, env, deadline, std::chrono::seconds(60));
   }
 
   // Every valid event is in the table exactly once, each message id once in the ledger, the two
@@ -252,9 +239,9 @@ TEST_P(QueryProtocolAutoTest, DefaultProtocolSwitchesToQueryOnceAndLoadsEverythi
   if (HasFatalFailure()) return;
   const int64_t forwarded_before = server_->Stat({"query_forwarded"});
 
-  DrainResult drain = DrainAgainst(server_->endpoint(), {});  // no --sqs-protocol
+  BoundedRun drain = DrainAgainst(server_->endpoint(), {});  // no --sqs-protocol
   const ProcessResult& run = drain.run;
-  ASSERT_TRUE(drain.converged) << "drain did not finish: " << Tail(run.output);
+  ASSERT_TRUE(drain.finished) << "drain did not finish: " << Tail(run.output);
   ASSERT_EQ(run.exit_code, 0) << Tail(run.output);
   EXPECT_EQ(Occurrences(run.output, kSwitchMessage), 1u) << Tail(run.output);
   ExpectLoadedExactlyOnce(*client_, run);
@@ -283,13 +270,13 @@ TEST_F(QueryProtocolOldLocalStackTest, ForcedJsonFailsClearlyAndLoadsNothing) {
   const int64_t forwarded_before = server_->Stat({"query_forwarded"});
 
   // A correct run gives up within a few attempts; the guard only bounds a run that never does.
-  DrainResult drain =
+  BoundedRun drain =
       DrainAgainst(server_->endpoint(), {"--sqs-protocol", "json"}, std::chrono::seconds(60));
   const ProcessResult& run = drain.run;
-  EXPECT_TRUE(drain.converged)
+  EXPECT_TRUE(drain.finished)
       << "drain kept retrying a server that will never answer JSON instead of failing: "
       << Tail(run.output);
-  if (drain.converged) {
+  if (drain.finished) {
     EXPECT_NE(run.exit_code, 0) << Tail(run.output);
   }
   // The server's own reason reaches the operator.
@@ -308,9 +295,9 @@ TEST_F(QueryProtocolOldLocalStackTest, ForcedQueryNeverTriesJson) {
   StartAndFill(/*json_errors=*/false);
   if (HasFatalFailure()) return;
 
-  DrainResult drain = DrainAgainst(server_->endpoint(), {"--sqs-protocol", "query"});
+  BoundedRun drain = DrainAgainst(server_->endpoint(), {"--sqs-protocol", "query"});
   const ProcessResult& run = drain.run;
-  ASSERT_TRUE(drain.converged) << "drain did not finish: " << Tail(run.output);
+  ASSERT_TRUE(drain.finished) << "drain did not finish: " << Tail(run.output);
   ASSERT_EQ(run.exit_code, 0) << Tail(run.output);
   EXPECT_EQ(Occurrences(run.output, kSwitchMessage), 0u) << Tail(run.output);
   ExpectLoadedExactlyOnce(*client_, run);
@@ -393,10 +380,10 @@ TEST_F(QueryProtocolMotoTest, DrainsInJsonAndInQuery) {
     // One receiver: moto_server is not safe under concurrent ReceiveMessage calls and can hand
     // the same message to two of them within its visibility timeout (seen under ASan: a reject
     // received twice 0.4 s apart with a 10 s timeout). What is tested here is the protocol.
-    DrainResult drain =
+    BoundedRun drain =
         DrainAgainst(moto_->endpoint(), {"--sqs-protocol", name, "--receivers", "1"});
     const ProcessResult& run = drain.run;
-    ASSERT_TRUE(drain.converged) << "drain did not finish: " << Tail(run.output);
+    ASSERT_TRUE(drain.finished) << "drain did not finish: " << Tail(run.output);
     ASSERT_EQ(run.exit_code, 0) << Tail(run.output);
     EXPECT_EQ(Occurrences(run.output, kSwitchMessage), 0u) << Tail(run.output);
     ExpectLoadedExactlyOnce(*client, run);

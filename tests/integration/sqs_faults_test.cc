@@ -29,64 +29,20 @@
 namespace sqs2pg::testing {
 namespace {
 
-// sqs_fault_proxy.mjs in front of the emulator, for the lifetime of this object.
-class FaultProxy : public StandIn {
- public:
-  explicit FaultProxy(const std::vector<std::string>& flags)
-      : StandIn("tests/support/sqs_fault_proxy.mjs", WithUpstream(flags)) {}
-
- private:
-  static std::vector<std::string> WithUpstream(const std::vector<std::string>& flags) {
-    std::vector<std::string> args = {"--upstream", SqsTestEndpoint(), "--port", "0"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    return args;
-  }
-};
-
-class SqsFaultsTest : public PgSchemaFixture {
+class SqsFaultsTest : public Sqs2pgFixture {
  protected:
-  void SetUp() override {
-    PgSchemaFixture::SetUp();
-    sqs_ = MakeTestSqsClient();
-    queue_url_ = CreateTestQueue(*sqs_, "faults");
-  }
-
   // `sqs2pg drain` with its SQS traffic going to `endpoint`. A drain that has not finished by
   // `deadline` is stopped with SIGTERM, so its summary still shows what it was doing, and the
   // result says it did not converge.
-  struct DrainResult {
-    ProcessResult run;
-    bool converged = false;
-  };
-  DrainResult DrainVia(const std::string& endpoint, const std::vector<std::string>& extra,
-                       std::chrono::seconds deadline = std::chrono::seconds(120)) {
+  BoundedRun DrainVia(const std::string& endpoint, const std::vector<std::string>& extra,
+                      std::chrono::seconds deadline = std::chrono::seconds(120)) {
     std::vector<std::string> argv = {Sqs2pgBinary(),   "drain",       "--queue-url", queue_url_,
                                      "--database-url", database_url_, "--table",     table_};
     argv.insert(argv.end(), extra.begin(), extra.end());
     std::vector<std::string> env = Sqs2pgTestEnv();
     env.push_back("AWS_ENDPOINT_URL=" + endpoint);  // later entries replace earlier ones
-    RunningProcess drain(argv, env);
-    const auto give_up_at = std::chrono::steady_clock::now() + deadline;
-    while (drain.Running() && std::chrono::steady_clock::now() < give_up_at) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    DrainResult result;
-    result.converged = !drain.Running();
-    if (!result.converged) drain.Signal(SIGTERM);
-    result.run = drain.Wait(std::chrono::seconds(30));
-    return result;
+    return RunWithDeadline(argv, env, deadline, std::chrono::seconds(30));
   }
-
-  void ExpectExactlyOnce(int64_t n) {
-    EXPECT_EQ(Count("SELECT count(*) FROM " + table_), n);
-    EXPECT_EQ(Count("SELECT count(DISTINCT user_id) FROM " + table_), n);
-    EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_ledger"), n);
-    EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects"), 0);
-    EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 0);
-  }
-
-  std::unique_ptr<sqs::SqsClient> sqs_;
-  std::string queue_url_;
 };
 
 // A quarter of all SQS calls fail, in every way the proxy knows, half of them after the emulator
@@ -104,11 +60,11 @@ TEST_F(SqsFaultsTest, DrainThroughTransientFaultsLosesAndDuplicatesNothing) {
                     "300"});
   ASSERT_FALSE(proxy.endpoint().empty()) << "sqs_fault_proxy did not start";
 
-  DrainResult drain = DrainVia(proxy.endpoint(), {"--visibility-timeout", "3", "--wait-time", "1",
-                                                  "--batch-delay-ms", "100"});
+  BoundedRun drain = DrainVia(proxy.endpoint(), {"--visibility-timeout", "3", "--wait-time", "1",
+                                                 "--batch-delay-ms", "100"});
   const std::string stats = proxy.Stats();
-  ASSERT_TRUE(drain.converged) << "drain did not finish; proxy stats " << stats << "\n"
-                               << Tail(drain.run.output);
+  ASSERT_TRUE(drain.finished) << "drain did not finish; proxy stats " << stats << "\n"
+                              << Tail(drain.run.output);
   ASSERT_EQ(drain.run.exit_code, 0) << Tail(drain.run.output);
   EXPECT_EQ(SummaryValue(drain.run.output, "inserted"), kMessages) << Tail(drain.run.output);
   ExpectExactlyOnce(kMessages);
@@ -147,11 +103,11 @@ TEST_F(SqsFaultsTest, DrainConvergesWhenSqsCallsAreSlow) {
                     "ChangeMessageVisibilityBatch:200"});
   ASSERT_FALSE(proxy.endpoint().empty()) << "sqs_fault_proxy did not start";
 
-  DrainResult drain = DrainVia(proxy.endpoint(), {"--visibility-timeout", "3", "--wait-time", "1"},
-                               std::chrono::seconds(90));
+  BoundedRun drain = DrainVia(proxy.endpoint(), {"--visibility-timeout", "3", "--wait-time", "1"},
+                              std::chrono::seconds(90));
   const std::string stats = proxy.Stats();
-  ASSERT_TRUE(drain.converged) << "drain did not finish; proxy stats " << stats << "\n"
-                               << Tail(drain.run.output);
+  ASSERT_TRUE(drain.finished) << "drain did not finish; proxy stats " << stats << "\n"
+                              << Tail(drain.run.output);
   ASSERT_EQ(drain.run.exit_code, 0) << Tail(drain.run.output);
   ExpectExactlyOnce(kMessages);
   EXPECT_LT(proxy.Stat({"receipts_seen"}), 2 * kMessages) << stats;
@@ -167,10 +123,10 @@ TEST_F(SqsFaultsTest, DrainGivesUpWhenEveryReceiveFailsPastTheRetryTimeout) {
       {"--fault-rate", "1", "--faults", "http503", "--only-actions", "ReceiveMessage"});
   ASSERT_FALSE(proxy.endpoint().empty()) << "sqs_fault_proxy did not start";
 
-  DrainResult drain = DrainVia(proxy.endpoint(), {"--sqs-retry-timeout", "2", "--wait-time", "1"},
-                               std::chrono::seconds(60));
-  ASSERT_TRUE(drain.converged) << "drain kept retrying; proxy stats " << proxy.Stats() << "\n"
-                               << Tail(drain.run.output);
+  BoundedRun drain = DrainVia(proxy.endpoint(), {"--sqs-retry-timeout", "2", "--wait-time", "1"},
+                              std::chrono::seconds(60));
+  ASSERT_TRUE(drain.finished) << "drain kept retrying; proxy stats " << proxy.Stats() << "\n"
+                              << Tail(drain.run.output);
   EXPECT_EQ(drain.run.exit_code, 1) << Tail(drain.run.output);
   EXPECT_NE(drain.run.output.find("--sqs-retry-timeout"), std::string::npos)
       << Tail(drain.run.output);
@@ -189,11 +145,11 @@ TEST_F(SqsFaultsTest, DeletesReportedAsFailedAreRedeliveredAndSkipped) {
   FaultProxy proxy({"--seed", "7", "--failed-delete-rate", "0.5", "--failed-delete-once"});
   ASSERT_FALSE(proxy.endpoint().empty()) << "sqs_fault_proxy did not start";
 
-  DrainResult drain = DrainVia(proxy.endpoint(), {"--visibility-timeout", "3", "--wait-time", "1",
-                                                  "--batch-delay-ms", "100"});
+  BoundedRun drain = DrainVia(proxy.endpoint(), {"--visibility-timeout", "3", "--wait-time", "1",
+                                                 "--batch-delay-ms", "100"});
   const ProcessResult& run = drain.run;
-  ASSERT_TRUE(drain.converged) << "drain did not finish; proxy stats " << proxy.Stats() << "\n"
-                               << Tail(run.output);
+  ASSERT_TRUE(drain.finished) << "drain did not finish; proxy stats " << proxy.Stats() << "\n"
+                              << Tail(run.output);
   ASSERT_EQ(run.exit_code, 0) << Tail(run.output);
   ExpectExactlyOnce(kMessages);
 

@@ -214,4 +214,19 @@ std::string BackgroundProcess::ReadLine(std::chrono::seconds timeout) {
   }
 }
 
+BoundedRun RunWithDeadline(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& env, std::chrono::seconds deadline,
+                           std::chrono::seconds grace) {
+  RunningProcess process(argv, env);
+  const auto give_up_at = std::chrono::steady_clock::now() + deadline;
+  while (process.Running() && std::chrono::steady_clock::now() < give_up_at) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  BoundedRun result;
+  result.finished = !process.Running();
+  if (!result.finished) process.Signal(SIGTERM);
+  result.run = process.Wait(grace);
+  return result;
+}
+
 }  // namespace sqs2pg::testing

@@ -55,6 +55,17 @@ class RunningProcess {
   std::string output_path_;
 };
 
+// Runs `argv` in the background until it exits or `deadline` passes; one still running then gets
+// SIGTERM (so that, for sqs2pg, its summary shows what it was doing) and up to `grace` to exit
+// before SIGKILL. `finished`: it exited on its own within the deadline.
+struct BoundedRun {
+  ProcessResult run;
+  bool finished = false;
+};
+BoundedRun RunWithDeadline(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& env, std::chrono::seconds deadline,
+                           std::chrono::seconds grace = std::chrono::seconds(30));
+
 }  // namespace sqs2pg::testing
 
 namespace sqs2pg::testing {

@@ -1,5 +1,7 @@
 #include "support/sqs2pg_fixture.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 
 namespace sqs2pg::testing {
@@ -25,6 +27,14 @@ std::vector<std::string> Sqs2pgFixture::ConsumeArgs(const std::string& command,
   }
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
+}
+
+void Sqs2pgFixture::ExpectExactlyOnce(int64_t n) {
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), n);
+  EXPECT_EQ(Count("SELECT count(DISTINCT user_id) FROM " + table_), n);
+  EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_ledger"), n);
+  EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects"), 0);
+  EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 0);
 }
 
 ProcessResult Sqs2pgFixture::Drain(const std::vector<std::string>& extra) {

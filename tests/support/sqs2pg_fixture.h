@@ -3,6 +3,7 @@
 // (Sqs2pgTestEnv). For end-to-end tests of the drain and run commands.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ class Sqs2pgFixture : public PgSchemaFixture {
   // The arguments Drain() passes, for commands run in the background (e.g. `run`).
   std::vector<std::string> ConsumeArgs(const std::string& command,
                                        const std::vector<std::string>& extra = {}) const;
+  // The exactly-once end state after `n` valid events: n rows with n distinct user ids, n ledger
+  // keys, no rejects, and the queue empty (nothing visible or in flight).
+  void ExpectExactlyOnce(int64_t n);
 
   std::unique_ptr<sqs::SqsClient> sqs_;
   std::string queue_url_;

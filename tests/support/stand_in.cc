@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include "support/sqs_test_env.h"
+
 namespace sqs2pg::testing {
 
 StandIn::StandIn(const std::string& script, const std::vector<std::string>& args,
@@ -35,5 +37,16 @@ int64_t StandIn::Stat(std::initializer_list<const char*> path) const {
   if (e.get_int64().get(value) != simdjson::SUCCESS) return -1;
   return value;
 }
+
+namespace {
+std::vector<std::string> FaultProxyArgs(const std::vector<std::string>& flags) {
+  std::vector<std::string> args = {"--upstream", SqsTestEndpoint(), "--port", "0"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return args;
+}
+}  // namespace
+
+FaultProxy::FaultProxy(const std::vector<std::string>& flags)
+    : StandIn("tests/support/sqs_fault_proxy.mjs", FaultProxyArgs(flags)) {}
 
 }  // namespace sqs2pg::testing

@@ -41,4 +41,11 @@ class StandIn {
   std::string endpoint_;
 };
 
+// tests/support/sqs_fault_proxy.mjs in front of the test emulator (SqsTestEndpoint()), with
+// `flags` (see the script's header) after its --upstream and --port.
+class FaultProxy : public StandIn {
+ public:
+  explicit FaultProxy(const std::vector<std::string>& flags);
+};
+
 }  // namespace sqs2pg::testing
