@@ -10,33 +10,10 @@
 #include <vector>
 
 #include "transform/masker.h"
+#include "transform/masker_test_support.h"
 
 namespace sqs2pg::transform {
 namespace {
-
-std::string KeyBytes0To31() {
-  std::string key;
-  for (int i = 0; i < 32; ++i) key.push_back(static_cast<char>(i));
-  return key;
-}
-
-std::string FromHex(std::string_view hex) {
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
-
-std::string Hex(const unsigned char* p, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[p[i] >> 4]);
-    out.push_back(kHex[p[i] & 0xF]);
-  }
-  return out;
-}
 
 // RFC 5297 appendix A.1 (deterministic authenticated encryption, AES-128-SIV: a 256-bit key).
 const std::string kRfcKey = FromHex(

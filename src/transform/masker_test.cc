@@ -7,24 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "transform/masker_test_support.h"
+
 namespace sqs2pg::transform {
 namespace {
-
-std::string KeyBytes0To31() {
-  std::string key;
-  for (int i = 0; i < 32; ++i) key.push_back(static_cast<char>(i));
-  return key;
-}
-
-std::string Hex(const unsigned char* p, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[p[i] >> 4]);
-    out.push_back(kHex[p[i] & 0xF]);
-  }
-  return out;
-}
 
 // The documented contract, computed independently with one-shot HMAC().
 std::string ExpectedMask(const std::string& master, const std::string& field,
