@@ -91,14 +91,6 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
     spdlog::error("{}", sqs.status().message());
     return 2;
   }
-  // Before the pipeline's threads start, so they all inherit it (see ops/cpu_scheduling.h).
-  if (std::optional<ops::CpuScheduling> policy = ops::ParseCpuScheduling(settings.cpu_scheduling)) {
-    Status applied = ops::ApplyCpuScheduling(*policy);
-    if (!applied.ok()) {
-      spdlog::warn("--cpu-scheduling {}: not applied ({}); running with the default policy",
-                   settings.cpu_scheduling, applied.message());
-    }
-  }
   // One connection per writer. A FIFO queue gets one writer: a group's messages from one receive
   // could otherwise be committed by two writers in either order.
   const bool fifo = sqs::IsFifoQueueUrl(settings.queue_url);
@@ -175,6 +167,15 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
     progress->Start();
   }
 
+  // On every thread started so far (pruner, metrics, monitor, progress) and, by inheritance, on the
+  // pipeline's (see ops/cpu_scheduling.h).
+  if (std::optional<ops::CpuScheduling> policy = ops::ParseCpuScheduling(settings.cpu_scheduling)) {
+    Status applied = ops::ApplyCpuScheduling(*policy);
+    if (!applied.ok()) {
+      spdlog::warn("--cpu-scheduling {}: not applied ({}); running with the default policy",
+                   settings.cpu_scheduling, applied.message());
+    }
+  }
   transform::Masker masker(MaskSchemeSetting(settings), *key);
   spdlog::info("masking ip and device_id with {} (key id {})",
                transform::MaskSchemeName(masker.scheme()), masker.key_id());

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -189,6 +190,50 @@ TEST(OperationsOutageTest, ReadyzFailsWhileTheDatabaseIsDownAndRecovers) {
   // While it shuts down it is not ready (checked when the stop is seen, before the exit).
   ProcessResult done = run.Wait(seconds(60));
   EXPECT_EQ(done.exit_code, 0) << done.output;
+}
+
+// The scheduling policy of every thread of a running process (/proc/PID/task/*/sched "policy":
+// 0 SCHED_OTHER, 3 SCHED_BATCH); empty if unreadable.
+std::vector<int> ThreadPolicies(int pid) {
+  std::vector<int> policies;
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream sched(task.path() / "sched");
+    for (std::string line; std::getline(sched, line);) {
+      if (line.starts_with("policy")) {
+        policies.push_back(std::stoi(line.substr(line.find(':') + 1)));
+        break;
+      }
+    }
+  }
+  return policies;
+}
+
+// --cpu-scheduling reaches every thread of `run`, the pipeline's included: SCHED_BATCH by default,
+// SCHED_OTHER with "normal".
+TEST_F(OperationsTest, CpuSchedulingPolicyCoversEveryThread) {
+  for (const auto& [name, expected] : {std::pair<std::string, int>{"batch", 3}, {"normal", 0}}) {
+    std::vector<std::string> argv = {Sqs2pgBinary()};
+    for (const std::string& a :
+         ConsumeArgs("run", {"--cpu-scheduling", name, "--wait-time", "1", "--receivers", "3"})) {
+      argv.push_back(a);
+    }
+    RunningProcess run(argv, Sqs2pgTestEnv());
+    // Logged just after the policy is applied, before the pipeline's threads start.
+    ASSERT_TRUE(
+        WaitFor([&] { return run.Output().find("masking ip") != std::string::npos; }, seconds(30)))
+        << run.Output();
+    // main, 3 receivers, 2 writers, 4 deleters, heartbeat, pruner at least.
+    std::vector<int> policies;
+    ASSERT_TRUE(
+        WaitFor([&] { return (policies = ThreadPolicies(run.pid())).size() >= 12; }, seconds(30)))
+        << name << ": " << policies.size() << " threads\n"
+        << run.Output();
+    for (int policy : policies) EXPECT_EQ(policy, expected) << name;
+    run.Signal(SIGTERM);
+    EXPECT_EQ(run.Wait(seconds(60)).exit_code, 0) << name;
+  }
 }
 
 TEST_F(OperationsTest, DrainServesMetricsToo) {
