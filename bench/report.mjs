@@ -164,7 +164,9 @@ for (let k = 1; part(`e2e-${k}.json`); k++) {
     ratio_to_ceiling_http_client: ceilingMean == null ? null : round(drain.msgs_per_s / ceilingMean, 3),
   });
 }
-const byRatio = [...rounds].sort((a, b) => (a.ratio_to_ceiling_http_client ?? 0) - (b.ratio_to_ceiling_http_client ?? 0));
+// Rounds without a ceiling beside them (ratio null) cannot be ranked; the median is of the rest.
+const byRatio = rounds.filter((r) => r.ratio_to_ceiling_http_client != null)
+  .sort((a, b) => a.ratio_to_ceiling_http_client - b.ratio_to_ceiling_http_client);
 const medianRound = byRatio.length === 0 ? null : byRatio[Math.floor((byRatio.length - 1) / 2)];
 const ceilingHttpRuns = [];
 for (let k = 1; part(`ceiling-http-${k}.json`); k++) ceilingHttpRuns.push(part(`ceiling-http-${k}.json`));
@@ -176,10 +178,12 @@ const ceilingHttp = ceilingHttpRuns.length === 0 ? null : {
   messages: sumOf("messages"),
   client_cpu_seconds: sumOf("client_cpu_seconds"),
   emulator_cpu_seconds: sumOf("emulator_cpu_seconds"),
-  emulator_preemptions: sumOf("emulator_preemptions"),
+  // null unless every run counted them (parts from before 2026-12-01 did not).
+  emulator_preemptions: ceilingHttpRuns.every((r) => r.emulator_preemptions != null)
+    ? sumOf("emulator_preemptions") : null,
   runs_msgs_per_s: ceilingHttpRuns.map((r) => r.msgs_per_s),
 };
-const e2e = medianRound?.sqs2pg ?? null;
+const e2e = (medianRound ?? rounds[0])?.sqs2pg ?? null;
 const reference = part("reference.json");
 const endToEnd = { ceiling, ceiling_http_client: ceilingHttp, sqs2pg: e2e, median_round: medianRound?.round ?? null, rounds, reference };
 if (e2e) {
@@ -187,7 +191,7 @@ if (e2e) {
   endToEnd.ratio_to_reference =
     reference && reference.msgs_per_s ? round(e2e.msgs_per_s / reference.msgs_per_s, 1) : null;
   target("c1", "end to end: sqs2pg / emulator ceiling", endToEnd.ratio_to_ceiling, ">=", TARGETS.ceiling_ratio);
-  if (medianRound.ratio_to_ceiling_http_client != null) {
+  if (medianRound) {
     endToEnd.ratio_to_ceiling_http_client = medianRound.ratio_to_ceiling_http_client;
     target("c1b", "end to end: sqs2pg / ceiling with the lighter node:http client (median round)",
       endToEnd.ratio_to_ceiling_http_client, ">=", TARGETS.ceiling_ratio);
@@ -331,7 +335,7 @@ if (e2e) {
   row(`c  ${fmt(e2e.messages)} msgs, ${e2e.receivers} receivers: drain msgs/s (median of ${rounds.length})`, fmt(e2e.msgs_per_s),
     ceiling ? `ceiling ${fmt(ceiling.msgs_per_s)} (fetch, ${ceiling.consumers} consumers)` : "ceiling -",
     fmtRatio(endToEnd.ratio_to_ceiling, 2), ">= 0.90", metText(t("c1")?.met));
-  if (medianRound.ratio_to_ceiling_http_client != null) {
+  if (medianRound) {
     row("   same drain vs ceiling, node:http client", fmt(e2e.msgs_per_s),
       `ceiling ${fmt(medianRound.ceiling_http_msgs_per_s)} (node:http, mean of ${medianRound.ceiling_http_runs_msgs_per_s.map((x) => fmt(x)).join(" before, ")} after)`,
       fmtRatio(endToEnd.ratio_to_ceiling_http_client, 2), ">= 0.90", metText(t("c1b")?.met));

@@ -163,7 +163,8 @@ run_drain() {
   exit_ms=$(now_ms)
   local emulator_cpu
   emulator_cpu=$(emulator_cpu_since "$emulator_cpu0")
-  local preempted=$(($(proc_preempted "$SQS_PID") - preempted0))
+  local preempted
+  preempted=$(($(proc_preempted "$SQS_PID") - preempted0))
   if ((status != 0)); then
     tail -n 30 "$log" >&2
     echo "bench: FAILED: sqs2pg drain ($label) exited $status" >&2

@@ -172,7 +172,7 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   if (std::optional<ops::CpuScheduling> policy = ops::ParseCpuScheduling(settings.cpu_scheduling)) {
     Status applied = ops::ApplyCpuScheduling(*policy);
     if (!applied.ok()) {
-      spdlog::warn("--cpu-scheduling {}: not applied ({}); running with the default policy",
+      spdlog::warn("--cpu-scheduling {}: not applied to every thread ({}); the others keep theirs",
                    settings.cpu_scheduling, applied.message());
     }
   }

@@ -24,16 +24,17 @@ Status ApplyCpuScheduling(CpuScheduling policy) {
   // sched_setscheduler acts on one thread (a task) on Linux: walk them all.
   DIR* tasks = opendir("/proc/self/task");
   if (tasks == nullptr) {
-    if (sched_setscheduler(0, wanted, &param) != 0) {
-      return UnavailableError(std::string("sched_setscheduler: ") + std::strerror(errno));
-    }
-    return Status::Ok();
+    return UnavailableError(std::string("cannot list the process's threads in /proc/self/task: ") +
+                            std::strerror(errno));
   }
   Status status;
   while (const dirent* entry = readdir(tasks)) {
     if (entry->d_name[0] == '.') continue;
     const pid_t tid = static_cast<pid_t>(std::strtol(entry->d_name, nullptr, 10));
+    // A policy the operator chose (real-time, idle) is theirs: only the two ordinary ones change.
     // A thread may have ended since the listing: ESRCH is not a failure.
+    const int current = sched_getscheduler(tid);
+    if (current != SCHED_OTHER && current != SCHED_BATCH) continue;
     if (sched_setscheduler(tid, wanted, &param) != 0 && errno != ESRCH && status.ok()) {
       status = UnavailableError(std::string("sched_setscheduler: ") + std::strerror(errno));
     }

@@ -13,11 +13,14 @@
 //
 // Contract:
 //  - ApplyCpuScheduling(kBatch) sets SCHED_BATCH, and kNormal SCHED_OTHER, on every thread the
-//    process has now; threads started later inherit the policy of the thread that starts them.
-//    Nice values are not changed. No privilege is needed for either.
-//  - Errors: kUnavailable (with the errno text) if the kernel refuses for some thread (e.g. a
-//    seccomp profile, or a platform without SCHED_BATCH); threads already changed stay changed.
-//    Callers treat it as a warning: the policy is an optimisation, not a guarantee.
+//    process has now whose policy is one of those two; threads started later inherit the policy
+//    of the thread that starts them. A thread under another policy (real-time or SCHED_IDLE, e.g.
+//    from systemd's CPUSchedulingPolicy= or chrt) is left as the operator set it. Nice values are
+//    not changed. No privilege is needed.
+//  - Errors: kUnavailable (with the errno text) if the threads cannot be listed (no /proc) or the
+//    kernel refuses for some thread (e.g. a seccomp profile, or a platform without SCHED_BATCH);
+//    threads already changed stay changed. Callers treat it as a warning: the policy is an
+//    optimisation, not a guarantee.
 //  - Thread-safety: call it from one thread, best before other threads start.
 #pragma once
 
@@ -36,7 +39,7 @@ std::optional<CpuScheduling> ParseCpuScheduling(std::string_view name);
 
 Status ApplyCpuScheduling(CpuScheduling policy);
 
-// The calling thread's policy, for tests and `check`: "batch", "normal", or "other (N)".
+// The calling thread's policy, for tests: "batch", "normal", or "other (N)".
 std::string CurrentCpuSchedulingName();
 
 }  // namespace sqs2pg::ops

@@ -8,8 +8,8 @@
 -- ahead of time (e.g. when the service's role may not CREATE in the schema), run it with psql:
 --   psql -v ON_ERROR_STOP=1 -v schema=public -f src/pg/sidecar.sql
 -- It is idempotent and safe to run concurrently: an advisory lock serialises the DDL.
--- It never creates extensions. Keep it identical to kSidecarDdlTemplate in src/pg/sidecar_ddl.cc
--- (an integration test compares the two).
+-- It never creates extensions. sqs2pg embeds this file at build time (kSidecarDdlTemplate) and
+-- runs it at start-up when an object is missing.
 BEGIN;
 SELECT pg_catalog.pg_advisory_xact_lock(126931101184103);
 SET LOCAL search_path = :"schema";

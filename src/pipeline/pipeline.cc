@@ -296,6 +296,8 @@ void Pipeline::Impl::ReceiverLoop() {
   while (!Stopping()) {
     Beat();
     if (MustHoldOff()) {
+      // Not polling is not failing: the SQS retry deadline counts only time spent trying.
+      receives_failing_since_ns_ = 0;
       std::this_thread::sleep_for(milliseconds(20));
       continue;
     }
@@ -307,18 +309,29 @@ void Pipeline::Impl::ReceiverLoop() {
         Fail(received.status());
         return;
       }
+      // The deadline runs from when the first of the failing calls was sent (one call may take
+      // several attempts and timeouts).
+      const int64_t asked_ns = asked_at.time_since_epoch().count();
       int64_t failing_since = 0;
-      receives_failing_since_ns_.compare_exchange_strong(failing_since, NowNanos());
-      if (options_.drain && failing_since != 0 &&
-          NowNanos() - failing_since >
-              std::chrono::duration_cast<std::chrono::nanoseconds>(options_.sqs_retry_timeout)
-                  .count()) {
+      if (receives_failing_since_ns_.compare_exchange_strong(failing_since, asked_ns)) {
+        failing_since = asked_ns;
+      }
+      const int64_t give_up_ns =
+          failing_since +
+          std::chrono::duration_cast<std::chrono::nanoseconds>(options_.sqs_retry_timeout).count();
+      if (options_.drain && NowNanos() >= give_up_ns) {
         Fail(DeadlineExceededError(
             "SQS unreachable (every ReceiveMessage failing) for longer than --sqs-retry-timeout: " +
             received.status().message()));
         return;
       }
       milliseconds delay = backoff.Next();
+      if (options_.drain) {
+        // Try once more at the deadline rather than sleep past it.
+        delay = std::min(delay, std::chrono::duration_cast<milliseconds>(
+                                    std::chrono::nanoseconds(give_up_ns - NowNanos())) +
+                                    milliseconds(1));
+      }
       if (backoff.attempt() == 1) {
         spdlog::warn("ReceiveMessage failed, retrying: {}", received.status().ToString());
       }

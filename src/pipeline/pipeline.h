@@ -74,8 +74,9 @@ struct PipelineOptions {
   std::chrono::milliseconds batch_idle_gap{25};
   // Drain gives up after the database has been unreachable this long; run retries until stopped.
   std::chrono::seconds db_retry_timeout{60};
-  // Drain gives up after every ReceiveMessage has failed (retryably: unreachable, 5xx,
-  // throttled) for this long; run retries until stopped.
+  // Drain gives up once every ReceiveMessage sent in this long has failed (retryably:
+  // unreachable, 5xx, throttled), counted from the first failing call's send and not counting
+  // time spent holding off (backpressure); 0: at the first failed call. Run retries until stopped.
   std::chrono::seconds sqs_retry_timeout{60};
   std::chrono::milliseconds idle_check_interval{500};
   // After `stop`: how long to keep committing and deleting what is in hand.

@@ -25,13 +25,13 @@ std::string StandIn::Stats() const {
   return response->body;
 }
 
-int64_t StandIn::Stat(std::initializer_list<const char*> path) const {
+int64_t StandIn::Stat(std::initializer_list<const char*> path, int64_t if_absent) const {
   const std::string json = Stats();
   simdjson::dom::parser parser;
   simdjson::dom::element e;
   if (parser.parse(json).get(e) != simdjson::SUCCESS) return -1;
   for (const char* key : path) {
-    if (e.at_key(key).get(e) != simdjson::SUCCESS) return 0;
+    if (e.at_key(key).get(e) != simdjson::SUCCESS) return if_absent;
   }
   int64_t value = 0;
   if (e.get_int64().get(value) != simdjson::SUCCESS) return -1;

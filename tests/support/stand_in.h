@@ -31,9 +31,10 @@ class StandIn {
   // The raw /__stats JSON ("" on failure).
   std::string Stats() const;
 
-  // One counter of /__stats by its path, e.g. Stat({"faults", "reset"}); 0 if absent, -1 if the
-  // stats are unreadable.
-  int64_t Stat(std::initializer_list<const char*> path) const;
+  // One counter of /__stats by its path, e.g. Stat({"faults", "reset"}); `if_absent` (0: the
+  // fault proxy creates its counters on first use) if it is not there, -1 if the stats are
+  // unreadable.
+  int64_t Stat(std::initializer_list<const char*> path, int64_t if_absent = 0) const;
 
  private:
   std::unique_ptr<BackgroundProcess> process_;
