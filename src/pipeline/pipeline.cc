@@ -137,7 +137,8 @@ class Pipeline::Impl {
   std::atomic<int64_t> pending_delete_calls_{0};
   std::atomic<int64_t> last_message_receive_ns_{0};
   std::atomic<int64_t> last_empty_receive_ns_{0};
-  // Since when every receive has failed (0: the last one succeeded); shared by the receivers.
+  // Drain: since when every receive has failed (0: the last one succeeded, or receivers held
+  // off); shared by the receivers.
   std::atomic<int64_t> receives_failing_since_ns_{0};
 
   std::mutex left_mu_;
@@ -309,24 +310,26 @@ void Pipeline::Impl::ReceiverLoop() {
         Fail(received.status());
         return;
       }
-      // The deadline runs from when the first of the failing calls was sent (one call may take
-      // several attempts and timeouts).
-      const int64_t asked_ns = asked_at.time_since_epoch().count();
-      int64_t failing_since = 0;
-      if (receives_failing_since_ns_.compare_exchange_strong(failing_since, asked_ns)) {
-        failing_since = asked_ns;
-      }
-      const int64_t give_up_ns =
-          failing_since +
-          std::chrono::duration_cast<std::chrono::nanoseconds>(options_.sqs_retry_timeout).count();
-      if (options_.drain && NowNanos() >= give_up_ns) {
-        Fail(DeadlineExceededError(
-            "SQS unreachable (every ReceiveMessage failing) for longer than --sqs-retry-timeout: " +
-            received.status().message()));
-        return;
-      }
       milliseconds delay = backoff.Next();
       if (options_.drain) {
+        // The deadline runs from when the first of the failing calls was sent (one call may take
+        // several attempts and timeouts).
+        const int64_t asked_ns = asked_at.time_since_epoch().count();
+        int64_t failing_since = 0;
+        if (receives_failing_since_ns_.compare_exchange_strong(failing_since, asked_ns)) {
+          failing_since = asked_ns;
+        }
+        const int64_t give_up_ns =
+            failing_since +
+            std::chrono::duration_cast<std::chrono::nanoseconds>(options_.sqs_retry_timeout)
+                .count();
+        if (NowNanos() >= give_up_ns) {
+          Fail(DeadlineExceededError(
+              "SQS unreachable (every ReceiveMessage failing) for longer than "
+              "--sqs-retry-timeout: " +
+              received.status().message()));
+          return;
+        }
         // Try once more at the deadline rather than sleep past it.
         delay = std::min(delay, std::chrono::duration_cast<milliseconds>(
                                     std::chrono::nanoseconds(give_up_ns - NowNanos())) +
