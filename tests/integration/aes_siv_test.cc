@@ -204,11 +204,9 @@ TEST_F(AesSivTest, UnmaskGivesTheOriginalsOnlyToTheKeyHolder) {
 // id (never the key).
 TEST_F(AesSivTest, SchemeFromTheEnvironmentAndCheck) {
   SendBodies(*sqs_, queue_url_, {LoginEvent(7)});
-  std::vector<std::string> argv = {Sqs2pgBinary()};
-  for (const auto& a : ConsumeArgs("drain")) argv.push_back(a);
   std::vector<std::string> env = Sqs2pgTestEnv();
   env.push_back("SQS2PG_MASK=aes-siv");
-  ProcessResult run = RunProcess(argv, env);
+  ProcessResult run = RunProcess(ConsumeArgv("drain"), env);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   auto rows = Rows();
   ASSERT_EQ(rows.size(), 1u);

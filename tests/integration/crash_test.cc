@@ -56,10 +56,7 @@ void SendEvents(sqs::SqsClient& client, const std::string& queue_url, int n, int
 class CrashTest : public Sqs2pgFixture {
  protected:
   std::vector<std::string> DrainArgs(const std::string& visibility_timeout) const {
-    return {Sqs2pgBinary(),     "drain",          "--queue-url",
-            queue_url_,         "--database-url", database_url_,
-            "--table",          table_,           "--visibility-timeout",
-            visibility_timeout, "--wait-time",    "1"};
+    return ConsumeArgv("drain", {"--visibility-timeout", visibility_timeout, "--wait-time", "1"});
   }
 
   static std::vector<std::string> EnvWithEndpoint(const std::string& endpoint) {

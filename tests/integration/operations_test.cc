@@ -82,11 +82,8 @@ TEST_F(OperationsTest, MetricsAndProbesReflectTheRunAndHoldNoPersonalData) {
   bodies.push_back(R"({"foo": "oops_wrong_msg_type", "bar": "123"})");
   SendBodies(*sqs_, queue_url_, bodies);
 
-  std::vector<std::string> argv = {Sqs2pgBinary()};
-  for (const auto& a : ConsumeArgs("run", {"--metrics-addr", "127.0.0.1:0", "--wait-time", "1"})) {
-    argv.push_back(a);
-  }
-  RunningProcess run(argv, Sqs2pgTestEnv());
+  RunningProcess run(ConsumeArgv("run", {"--metrics-addr", "127.0.0.1:0", "--wait-time", "1"}),
+                     Sqs2pgTestEnv());
   int port = 0;
   ASSERT_TRUE(WaitFor([&] { return (port = MetricsPort(run.Output())) > 0; }, seconds(30)))
       << run.Output();
@@ -212,12 +209,9 @@ std::vector<int> ThreadPolicies(int pid) {
 TEST_F(OperationsTest, CpuSchedulingPolicyCoversEveryThread) {
   for (const auto& [name, expected] :
        {std::pair<std::string, int>{"batch", SCHED_BATCH}, {"normal", SCHED_OTHER}}) {
-    std::vector<std::string> argv = {Sqs2pgBinary()};
-    for (const std::string& a :
-         ConsumeArgs("run", {"--cpu-scheduling", name, "--wait-time", "1", "--receivers", "3"})) {
-      argv.push_back(a);
-    }
-    RunningProcess run(argv, Sqs2pgTestEnv());
+    RunningProcess run(
+        ConsumeArgv("run", {"--cpu-scheduling", name, "--wait-time", "1", "--receivers", "3"}),
+        Sqs2pgTestEnv());
     // Logged just after the policy is applied, before the pipeline's threads start.
     ASSERT_TRUE(
         WaitFor([&] { return run.Output().find("masking ip") != std::string::npos; }, seconds(30)))
@@ -308,9 +302,7 @@ TEST_F(OperationsTest, DrainShowsProgressOnATerminalOnly) {
   std::vector<std::string> bodies;
   for (int i = 0; i < 300; ++i) bodies.push_back(LoginEvent(i));
   SendBodies(*sqs_, queue_url_, bodies);
-  std::vector<std::string> argv = {Sqs2pgBinary()};
-  for (const auto& a : ConsumeArgs("drain")) argv.push_back(a);
-  ProcessResult on_terminal = RunOnTerminal(argv, Sqs2pgTestEnv());
+  ProcessResult on_terminal = RunOnTerminal(ConsumeArgv("drain"), Sqs2pgTestEnv());
   ASSERT_EQ(on_terminal.exit_code, 0) << on_terminal.output;
   EXPECT_NE(on_terminal.output.find("\rprocessed "), std::string::npos) << on_terminal.output;
   EXPECT_NE(on_terminal.output.find("processed 300 / ~300 (100%)"), std::string::npos)

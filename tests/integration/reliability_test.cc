@@ -40,9 +40,7 @@ class ReliabilityTest : public Sqs2pgFixture {
   }
 
   RunningProcess StartRun(const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {Sqs2pgBinary()};
-    for (const auto& a : ConsumeArgs("run", extra)) argv.push_back(a);
-    return RunningProcess(argv, Sqs2pgTestEnv());
+    return RunningProcess(ConsumeArgv("run", extra), Sqs2pgTestEnv());
   }
 };
 
@@ -246,12 +244,9 @@ TEST_F(ReliabilityTest, NoRawPersonalDataAtDebugLevel) {
   SendBodies(*sqs_, queue_url_, bodies);
 
   // `run`, so that the metrics can be scraped once everything is handled.
-  std::vector<std::string> argv = {Sqs2pgBinary()};
-  for (const auto& a : ConsumeArgs("run", {"--log-level", "debug", "--dlq-url", dlq, "--wait-time",
-                                           "1", "--metrics-addr", "127.0.0.1:0"})) {
-    argv.push_back(a);
-  }
-  RunningProcess running(argv, Sqs2pgTestEnv());
+  RunningProcess running(ConsumeArgv("run", {"--log-level", "debug", "--dlq-url", dlq,
+                                             "--wait-time", "1", "--metrics-addr", "127.0.0.1:0"}),
+                         Sqs2pgTestEnv());
   ASSERT_TRUE(WaitForRows(30));
   std::string metrics;
   const auto deadline = std::chrono::steady_clock::now() + seconds(60);

@@ -36,9 +36,7 @@ class SqsFaultsTest : public Sqs2pgFixture {
   // result says it did not converge.
   BoundedRun DrainVia(const std::string& endpoint, const std::vector<std::string>& extra,
                       std::chrono::seconds deadline = std::chrono::seconds(120)) {
-    std::vector<std::string> argv = {Sqs2pgBinary(),   "drain",       "--queue-url", queue_url_,
-                                     "--database-url", database_url_, "--table",     table_};
-    argv.insert(argv.end(), extra.begin(), extra.end());
+    const std::vector<std::string> argv = ConsumeArgv("drain", extra);
     std::vector<std::string> env = Sqs2pgTestEnv();
     env.push_back("AWS_ENDPOINT_URL=" + endpoint);  // later entries replace earlier ones
     return RunWithDeadline(argv, env, deadline, std::chrono::seconds(30));

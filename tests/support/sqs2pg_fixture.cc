@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace sqs2pg::testing {
 
@@ -35,6 +36,13 @@ void Sqs2pgFixture::ExpectExactlyOnce(int64_t n) {
   EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_ledger"), n);
   EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects"), 0);
   EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 0);
+}
+
+std::vector<std::string> Sqs2pgFixture::ConsumeArgv(const std::string& command,
+                                                    const std::vector<std::string>& extra) const {
+  std::vector<std::string> argv = {Sqs2pgBinary()};
+  for (std::string& arg : ConsumeArgs(command, extra)) argv.push_back(std::move(arg));
+  return argv;
 }
 
 ProcessResult Sqs2pgFixture::Drain(const std::vector<std::string>& extra) {

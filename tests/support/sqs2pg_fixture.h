@@ -26,6 +26,9 @@ class Sqs2pgFixture : public PgSchemaFixture {
   // The arguments Drain() passes, for commands run in the background (e.g. `run`).
   std::vector<std::string> ConsumeArgs(const std::string& command,
                                        const std::vector<std::string>& extra = {}) const;
+  // Sqs2pgBinary() followed by ConsumeArgs(command, extra): an argv for RunningProcess and such.
+  std::vector<std::string> ConsumeArgv(const std::string& command,
+                                       const std::vector<std::string>& extra = {}) const;
   // The exactly-once end state after `n` valid events: n rows with n distinct user ids, n ledger
   // keys, no rejects, and the queue empty (nothing visible or in flight).
   void ExpectExactlyOnce(int64_t n);
