@@ -134,6 +134,7 @@ proc_cpu() { awk -v t="$clk_tck" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13
 # The emulator's event-loop thread's involuntary context switches so far: each time another
 # runnable thread (sqs2pg's, PostgreSQL's, the ceiling client's) preempted it.
 proc_preempted() { awk '/^nonvoluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
+emulator_preempted_since() { echo $(($(proc_preempted "$SQS_PID") - $1)); }
 emulator_cpu_since() { awk -v a="$1" -v b="$(proc_cpu "$SQS_PID")" 'BEGIN { printf "%.2f", b - a }'; }
 
 produce() { # QUEUE_URL COUNT
@@ -164,7 +165,7 @@ run_drain() {
   local emulator_cpu
   emulator_cpu=$(emulator_cpu_since "$emulator_cpu0")
   local preempted
-  preempted=$(($(proc_preempted "$SQS_PID") - preempted0))
+  preempted=$(emulator_preempted_since "$preempted0")
   if ((status != 0)); then
     tail -n 30 "$log" >&2
     echo "bench: FAILED: sqs2pg drain ($label) exited $status" >&2
@@ -226,7 +227,7 @@ run_ceiling() {
     console.log(JSON.stringify({ ...r, client_cpu_seconds: Number(cpu), emulator_cpu_seconds: Number(emulator),
       emulator_preemptions: Number(preempted) }));
   ' "$SERVICES_DIR/$part.out" "$(cpu_seconds "$SERVICES_DIR/$part.time")" \
-    "$(emulator_cpu_since "$emulator_cpu0")" "$(($(proc_preempted "$SQS_PID") - preempted0))" \
+    "$(emulator_cpu_since "$emulator_cpu0")" "$(emulator_preempted_since "$preempted0")" \
     >"$parts/$part.json"
 }
 
