@@ -91,6 +91,17 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
     spdlog::error("{}", sqs.status().message());
     return 2;
   }
+  // A DLQ that does not exist (or that we may not use) would only show once a reject needs it,
+  // after rows were committed; say so before consuming anything. A passing failure (SQS
+  // unreachable for now) is left to the pipeline's retries.
+  if (!settings.dlq_url.empty()) {
+    auto dlq = sqs->client->GetQueueAttributes(settings.dlq_url, {"QueueArn"});
+    if (!dlq.ok() && !dlq.status().IsRetryable()) {
+      spdlog::error("{}: --dlq-url {}: {}", command, settings.dlq_url,
+                    DescribeWithHint(dlq.status()));
+      return 1;
+    }
+  }
   // One connection per writer. A FIFO queue gets one writer: a group's messages from one receive
   // could otherwise be committed by two writers in either order.
   const bool fifo = sqs::IsFifoQueueUrl(settings.queue_url);
@@ -121,6 +132,7 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   // as many calls in flight (at 20 ms per call, 4 deleters cap a drain at 2,000 msg/s).
   options.deleters = std::max(4, settings.receivers);
   options.max_batch_messages = static_cast<size_t>(settings.batch_size);
+  options.max_held_bytes = static_cast<size_t>(settings.max_held_bytes);
   options.max_batch_delay = std::chrono::milliseconds(settings.batch_delay_ms);
   options.visibility_timeout_seconds = settings.visibility_timeout;
   options.wait_time_seconds =

@@ -71,6 +71,13 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
       ->envname("SQS2PG_BATCH_SIZE")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  app.add_option("--max-held-bytes", s.max_held_bytes,
+                 "Stop receiving while the bodies held (received, not yet deleted) add up to this "
+                 "many bytes; suffixes KiB, MiB, GiB (0: no byte bound). Keep it well under the "
+                 "memory limit: a held body may be copied once or twice on its way")
+      ->envname("SQS2PG_MAX_HELD_BYTES")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
   app.add_option("--batch-delay-ms", s.batch_delay_ms, "Longest wait to fill a batch")
       ->check(CLI::Range(0, 60000))
       ->capture_default_str();

@@ -37,6 +37,9 @@ struct Settings {
   int receivers = 4;
   int writers = 2;  // database connections committing batches at once (1 for a FIFO queue)
   int batch_size = 2000;
+  // Receivers hold off while the bodies held add up to this (64 MiB: with the copies a body goes
+  // through, well inside the 256 MiB the deploy manifests give a replica).
+  int64_t max_held_bytes = int64_t{64} << 20;
   int batch_delay_ms = 20;  // short: what is held in flight waits for no one (see README)
   int visibility_timeout = 60;
   int wait_time = -1;  // -1: 20 s for run, 2 s for drain (so an empty queue is noticed quickly)

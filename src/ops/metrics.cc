@@ -160,6 +160,9 @@ std::string Metrics::Render() const {
   Header("sqs2pg_messages_in_flight", "gauge",
          "Messages held: received and not yet deleted or handed back.", &out);
   Sample("sqs2pg_messages_in_flight", "", static_cast<double>(messages_held_.load()), &out);
+  Header("sqs2pg_messages_in_flight_bytes", "gauge",
+         "Bytes of the bodies held (bounded by --max-held-bytes).", &out);
+  Sample("sqs2pg_messages_in_flight_bytes", "", static_cast<double>(bytes_held_.load()), &out);
   Header("sqs2pg_queue_approximate_messages", "gauge",
          "The source queue's approximate depth, polled; -1 until known.", &out);
   Sample("sqs2pg_queue_approximate_messages", "state=\"visible\"",

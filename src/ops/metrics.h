@@ -59,7 +59,11 @@ class Metrics {
   // outcome: "ok", "error" or "throttled".
   void ObserveSqsRequest(std::string_view operation, std::string_view outcome, double seconds);
   void ObserveBatch(size_t messages, double commit_seconds);
-  void SetMessagesHeld(int64_t n) { messages_held_ = n; }
+  // Messages received and not yet deleted or handed back, and the bytes of their bodies.
+  void SetMessagesHeld(int64_t messages, int64_t bytes) {
+    messages_held_ = messages;
+    bytes_held_ = bytes;
+  }
   // The queue's ApproximateNumberOfMessages and ...NotVisible; -1 until known.
   void SetQueueDepth(int64_t visible, int64_t in_flight);
 
@@ -79,6 +83,7 @@ class Metrics {
   const Clock now_;
   std::atomic<int64_t> last_beat_ns_;
   std::atomic<int64_t> messages_held_{0};
+  std::atomic<int64_t> bytes_held_{0};
   std::atomic<int64_t> queue_visible_{-1};
   std::atomic<int64_t> queue_in_flight_{-1};
   std::atomic<bool> shutting_down_{false};

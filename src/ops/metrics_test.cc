@@ -40,7 +40,7 @@ TEST(MetricsTest, RendersRunStatsAndItsOwnSeries) {
   metrics.ObserveSqsRequest("ReceiveMessage", "ok", 0.003);
   metrics.ObserveSqsRequest("DeleteMessageBatch", "throttled", 0.2);
   metrics.ObserveBatch(12, 0.04);
-  metrics.SetMessagesHeld(3);
+  metrics.SetMessagesHeld(3, 4096);
   metrics.SetQueueDepth(100, 7);
 
   const std::string out = metrics.Render();
@@ -61,6 +61,7 @@ TEST(MetricsTest, RendersRunStatsAndItsOwnSeries) {
   EXPECT_TRUE(Has(out, "sqs2pg_batch_messages_count 1")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_commit_seconds_bucket{le=\"0.05\"} 1")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_messages_in_flight 3")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_messages_in_flight_bytes 4096")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_queue_approximate_messages{state=\"visible\"} 100")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_queue_approximate_messages{state=\"in_flight\"} 7")) << out;
 }

@@ -2,18 +2,24 @@
 
 namespace sqs2pg::pipeline {
 
-void InFlight::Add(const std::string& receipt_handle, TimePoint visible_again_at) {
+void InFlight::Add(const std::string& receipt_handle, TimePoint visible_again_at, size_t bytes) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto [it, added] = by_handle_.try_emplace(receipt_handle, by_time_.end());
-  if (!added) by_time_.erase(it->second);
-  it->second = by_time_.emplace(visible_again_at, &it->first);
+  auto [it, added] = by_handle_.try_emplace(receipt_handle, Held{by_time_.end(), 0});
+  if (!added) {
+    by_time_.erase(it->second.at);
+    bytes_ -= it->second.bytes;
+  }
+  it->second.at = by_time_.emplace(visible_again_at, &it->first);
+  it->second.bytes = bytes;
+  bytes_ += bytes;
 }
 
 void InFlight::Remove(const std::string& receipt_handle) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_handle_.find(receipt_handle);
   if (it == by_handle_.end()) return;
-  by_time_.erase(it->second);
+  by_time_.erase(it->second.at);
+  bytes_ -= it->second.bytes;
   by_handle_.erase(it);
 }
 
@@ -35,8 +41,8 @@ void InFlight::Extend(const std::string& receipt_handle, TimePoint visible_again
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_handle_.find(receipt_handle);
   if (it == by_handle_.end()) return;
-  by_time_.erase(it->second);
-  it->second = by_time_.emplace(visible_again_at, &it->first);
+  by_time_.erase(it->second.at);
+  it->second.at = by_time_.emplace(visible_again_at, &it->first);
 }
 
 std::vector<std::string> InFlight::TakeAll() {
@@ -46,12 +52,18 @@ std::vector<std::string> InFlight::TakeAll() {
   for (auto& [handle, at] : by_handle_) all.push_back(handle);
   by_time_.clear();
   by_handle_.clear();
+  bytes_ = 0;
   return all;
 }
 
 size_t InFlight::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return by_handle_.size();
+}
+
+size_t InFlight::bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
 }
 
 }  // namespace sqs2pg::pipeline

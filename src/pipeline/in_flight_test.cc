@@ -36,6 +36,23 @@ TEST(InFlightTest, ExtendMovesTheDeadlineButNeverResurrects) {
   EXPECT_EQ(held.size(), 0u);
 }
 
+TEST(InFlightTest, BytesFollowAddsRemovesAndReAdds) {
+  InFlight held;
+  const InFlight::TimePoint t0{};
+  held.Add("a", t0 + seconds(10), 256 * 1024);
+  held.Add("b", t0 + seconds(10), 100);
+  EXPECT_EQ(held.bytes(), 256u * 1024 + 100);
+  held.Add("a", t0 + seconds(20), 50);  // the same receipt again: replaced, not added
+  EXPECT_EQ(held.bytes(), 150u);
+  held.Extend("b", t0 + seconds(60));  // keeps its size
+  EXPECT_EQ(held.bytes(), 150u);
+  held.Remove("b");
+  held.Remove("b");
+  EXPECT_EQ(held.bytes(), 50u);
+  (void)held.TakeAll();
+  EXPECT_EQ(held.bytes(), 0u);
+}
+
 TEST(InFlightTest, TakeAllEmptiesTheSet) {
   InFlight held;
   const InFlight::TimePoint t0{};

@@ -7,12 +7,14 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "base/backoff.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/in_flight.h"
+#include "pipeline/visibility_windows.h"
 
 namespace sqs2pg::pipeline {
 namespace {
@@ -73,6 +75,7 @@ class Pipeline::Impl {
         max_held_(options_.max_held_messages > 0
                       ? options_.max_held_messages
                       : std::max<size_t>(options_.max_batch_messages * 2, kSqsBatchLimit)),
+        windows_(VisibilityWindowsFor(options_.visibility_timeout_seconds)),
         inbox_(std::max<size_t>(options_.max_batch_messages * 2, kSqsBatchLimit)),
         deletes_(1024) {}
 
@@ -91,6 +94,16 @@ class Pipeline::Impl {
                         const std::vector<pg::RejectRecord>& rejects, pg::BatchOutcome* outcome);
   void DisposeRejects(const std::vector<const sqs::Message*>& rejected,
                       const std::vector<pg::RejectRecord>& records);
+  // Counts a rejected message once per run, however often it comes back.
+  void CountRejectOnce(const sqs::Message& message, const pg::RejectRecord& record);
+  // Leaves a reject in the source queue (no heartbeat, no hand-back: its timeout runs out) and
+  // lets the drain condition count it.
+  void LeaveInQueue(const sqs::Message& message);
+  // A SendMessageBatch to the DLQ failed as a whole (`status`) or for some entries: decides
+  // whether the run can go on (see the header).
+  void OnDlqFailure(const Status& status);
+  // Sleeps up to `pause`, in steps, returning early once the run is stopped or has failed.
+  void SleepUnlessStopping(milliseconds pause);
   void EnqueueDeletes(const std::vector<const sqs::Message*>& messages);
   // Sets the visibility of `handles`, 10 per call, several calls at once; returns the handles SQS
   // accepted and removes the ones it refused (no longer valid receipts) from in_flight_. No call
@@ -121,6 +134,7 @@ class Pipeline::Impl {
   ops::RunStats& stats_;
   const std::atomic<bool>& external_stop_;
   const size_t max_held_;
+  const VisibilityWindows windows_;
 
   BoundedQueue<sqs::Message> inbox_;
   BoundedQueue<std::vector<sqs::DeleteEntry>> deletes_;
@@ -143,6 +157,9 @@ class Pipeline::Impl {
 
   std::mutex left_mu_;
   std::unordered_set<std::string> left_in_queue_;  // rejects this run left in the source queue
+  std::unordered_set<std::string> rejects_seen_;   // message ids counted as rejected
+  // Since when every SendMessageBatch to the DLQ has failed (0: the last one succeeded).
+  std::atomic<int64_t> dlq_failing_since_ns_{0};
 
   std::mutex fail_mu_;
   Status failure_;
@@ -293,7 +310,7 @@ void Pipeline::Impl::ReceiverLoop() {
   request.wait_time_seconds = EffectiveWaitSeconds();
   request.visibility_timeout = options_.visibility_timeout_seconds;
   request.cancel = &cancel_receives_;
-  const auto visibility = std::chrono::seconds(options_.visibility_timeout_seconds);
+  const auto visibility = windows_.visibility;
   while (!Stopping()) {
     Beat();
     if (MustHoldOff()) {
@@ -347,6 +364,11 @@ void Pipeline::Impl::ReceiverLoop() {
     backoff.Reset();
     receives_failing_since_ns_ = 0;
     stats_.md5_mismatches += received->md5_mismatches;
+    if (!received->withheld_receipts.empty()) {
+      // Corrupted in transit (or, on a FIFO queue, behind such a message in its group): visible
+      // again at once rather than after the timeout; SQS keeps a FIFO group's order.
+      (void)ChangeVisibility(received->withheld_receipts, 0);
+    }
     if (received->messages.empty()) {
       last_empty_receive_ns_ = NowNanos();
       continue;
@@ -354,7 +376,8 @@ void Pipeline::Impl::ReceiverLoop() {
     stats_.received += received->messages.size();
     // The visibility clock started when SQS answered, at the latest; count from the request.
     for (const auto& message : received->messages) {
-      in_flight_.Add(message.receipt_handle, asked_at + visibility);
+      in_flight_.Add(message.receipt_handle, asked_at + visibility,
+                     message.body.size() + message.receipt_handle.size());
     }
     // Received after a stop: not in hand yet, so handed back at once with the rest.
     if (Stopping()) return;
@@ -372,8 +395,10 @@ bool Pipeline::Impl::MustHoldOff() const {
   // superseded receipts, delete nothing (a redelivery storm that never drains). So: no more than
   // max_held_ in hand, and none while the heartbeat is behind, i.e. a receipt is within a quarter
   // timeout of lapsing (it extends them at half).
-  const auto visibility = std::chrono::seconds(options_.visibility_timeout_seconds);
-  return in_flight_.size() >= max_held_ || in_flight_.AnyDue(Steady::now() + visibility / 4);
+  // Bodies are up to 256 KiB each, so the count alone does not bound memory: bytes too.
+  return in_flight_.size() >= max_held_ ||
+         (options_.max_held_bytes > 0 && in_flight_.bytes() >= options_.max_held_bytes) ||
+         in_flight_.AnyDue(Steady::now() + windows_.hold_off_ahead);
 }
 
 void Pipeline::Impl::WriterLoop(WriterParts& writer) {
@@ -524,6 +549,11 @@ Status Pipeline::Impl::WriteWithRetry(pg::Sink& sink, const std::vector<pg::Pend
       return Status::Ok();
     }
     if (!result.status().IsRetryable()) return result.status();
+    if (Failed()) {
+      // Another thread has failed the run: this batch will not be committed either way.
+      return CancelledError("the run failed elsewhere while the database was unreachable: " +
+                            result.status().message());
+    }
     if (options_.drain && Steady::now() >= give_up_at) {
       return DeadlineExceededError("database unreachable for longer than --db-retry-timeout: " +
                                    result.status().message());
@@ -543,9 +573,55 @@ Status Pipeline::Impl::WriteWithRetry(pg::Sink& sink, const std::vector<pg::Pend
       pause = std::min(pause, std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(
                                                             give_up_at - Steady::now())));
     }
-    std::this_thread::sleep_for(pause);
+    // Watching for a stop: a pause of up to 30 s, then a connect of up to 10 s, would overrun the
+    // shutdown deadline. Stopping, the batch is handed back without another attempt.
+    SleepUnlessStopping(pause);
+    if (external_stop_.load() || Failed()) {
+      return CancelledError("stopped while the database was unreachable: " +
+                            result.status().message());
+    }
     Status reconnected = sink.Reconnect();
     if (!reconnected.ok()) spdlog::debug("reconnect failed: {}", reconnected.ToString());
+  }
+}
+
+void Pipeline::Impl::CountRejectOnce(const sqs::Message& message, const pg::RejectRecord& record) {
+  std::lock_guard<std::mutex> lock(left_mu_);
+  if (rejects_seen_.insert(message.message_id).second) stats_.AddRejected(record.reason);
+}
+
+void Pipeline::Impl::LeaveInQueue(const sqs::Message& message) {
+  in_flight_.Remove(message.receipt_handle);
+  std::lock_guard<std::mutex> lock(left_mu_);
+  // Once per run even when its visibility lapses and it comes back.
+  if (left_in_queue_.insert(message.message_id).second) ++stats_.left_in_queue;
+}
+
+void Pipeline::Impl::OnDlqFailure(const Status& status) {
+  if (!status.IsRetryable()) {
+    // The DLQ is gone or closed to us: every reject would come back and fail again.
+    Fail(status.WithContext("sending rejects to the DLQ (they stay in the source queue)"));
+    return;
+  }
+  const int64_t now = NowNanos();
+  int64_t since = 0;
+  if (dlq_failing_since_ns_.compare_exchange_strong(since, now)) since = now;
+  const int64_t limit =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.sqs_retry_timeout).count();
+  if (options_.drain && now - since >= limit) {
+    Fail(DeadlineExceededError(
+        "the DLQ refused rejects for longer than --sqs-retry-timeout (they stay in the source "
+        "queue): " +
+        status.message()));
+  }
+}
+
+void Pipeline::Impl::SleepUnlessStopping(milliseconds pause) {
+  const auto wake_at = Steady::now() + pause;
+  while (!external_stop_.load() && !Failed()) {
+    const auto left = wake_at - Steady::now();
+    if (left <= Steady::duration::zero()) return;
+    std::this_thread::sleep_for(std::min<Steady::duration>(milliseconds(50), left));
   }
 }
 
@@ -555,21 +631,13 @@ void Pipeline::Impl::DisposeRejects(const std::vector<const sqs::Message*>& reje
     const auto& r = records[i];
     spdlog::warn("rejected message {}: {}{}{}", r.message_id, r.reason,
                  r.detail.empty() ? "" : ": ", r.detail);
+    CountRejectOnce(*rejected[i], r);
   }
   if (options_.dlq_url.empty()) {
-    std::lock_guard<std::mutex> lock(left_mu_);
-    for (size_t i = 0; i < rejected.size(); ++i) {
-      // Left for the queue's redrive policy: no heartbeat, no hand-back; its timeout runs out.
-      in_flight_.Remove(rejected[i]->receipt_handle);
-      // Count each message once per run even when its visibility lapses and it comes back.
-      if (left_in_queue_.insert(rejected[i]->message_id).second) {
-        stats_.AddRejected(records[i].reason);
-        ++stats_.left_in_queue;
-      }
-    }
+    // Left for the queue's redrive policy.
+    for (const sqs::Message* message : rejected) LeaveInQueue(*message);
     return;
   }
-  for (size_t i = 0; i < rejected.size(); ++i) stats_.AddRejected(records[i].reason);
 
   for (size_t start = 0; start < rejected.size(); start += kSqsBatchLimit) {
     const size_t end = std::min(rejected.size(), start + kSqsBatchLimit);
@@ -590,21 +658,34 @@ void Pipeline::Impl::DisposeRejects(const std::vector<const sqs::Message*>& reje
       }
     }
     Result<std::vector<sqs::BatchFailure>> sent = sqs_.SendMessageBatch(options_.dlq_url, entries);
-    std::unordered_set<std::string> failed;
+    // Entry id -> whether its failure is the entry's own (a sender fault: it would fail again).
+    std::unordered_map<std::string, bool> failed;
     if (!sent.ok()) {
       spdlog::error("sending {} reject(s) to the DLQ failed; they stay in the source queue: {}",
                     entries.size(), sent.status().ToString());
-      for (const auto& e : entries) failed.insert(e.id);
+      for (const auto& e : entries) failed.emplace(e.id, false);
+      OnDlqFailure(sent.status());
     } else {
+      bool passing_failure = false;
       for (const auto& f : *sent) {
-        failed.insert(f.id);
+        failed.emplace(f.id, f.sender_fault);
         spdlog::error("DLQ refused a reject ({}); it stays in the source queue", f.code);
+        passing_failure = passing_failure || !f.sender_fault;
+      }
+      if (passing_failure) {
+        OnDlqFailure(UnavailableError("SendMessageBatch: the DLQ refused entries"));
+      } else {
+        dlq_failing_since_ns_ = 0;
       }
     }
     std::vector<const sqs::Message*> to_delete;
     for (size_t i = start; i < end; ++i) {
-      if (failed.count(std::to_string(i - start)) == 0) {
+      auto it = failed.find(std::to_string(i - start));
+      if (it == failed.end()) {
         to_delete.push_back(rejected[i]);
+      } else if (it->second || Failed()) {
+        // The DLQ will never take this one (or the run ends here): as without a DLQ.
+        LeaveInQueue(*rejected[i]);
       } else {
         in_flight_.Remove(rejected[i]->receipt_handle);  // comes back after its timeout
       }
@@ -658,21 +739,20 @@ void Pipeline::Impl::DeleterLoop() {
 }
 
 void Pipeline::Impl::HeartbeatLoop() {
-  const std::chrono::seconds visibility(options_.visibility_timeout_seconds);
-  const milliseconds period =
-      std::clamp<milliseconds>(std::chrono::duration_cast<milliseconds>(visibility) / 4,
-                               milliseconds(100), milliseconds(5000));
+  const milliseconds visibility = windows_.visibility;
+  const milliseconds period = windows_.heartbeat_period;
   auto next = Steady::now() + period;
   while (!stop_heartbeat_.load()) {
     std::this_thread::sleep_for(std::min<Steady::duration>(milliseconds(50), next - Steady::now()));
     if (options_.metrics != nullptr) {
-      options_.metrics->SetMessagesHeld(static_cast<int64_t>(in_flight_.size()));
+      options_.metrics->SetMessagesHeld(static_cast<int64_t>(in_flight_.size()),
+                                        static_cast<int64_t>(in_flight_.bytes()));
     }
     if (Steady::now() < next) continue;
     next = Steady::now() + period;
     // Extend what would lapse within half a timeout: enough slack for a slow SQS round trip.
     const auto now = Steady::now();
-    std::vector<std::string> due = in_flight_.Due(now + visibility / 2);
+    std::vector<std::string> due = in_flight_.Due(now + windows_.extend_ahead);
     if (due.empty()) continue;
     std::vector<std::string> extended = ChangeVisibility(due, options_.visibility_timeout_seconds);
     for (const auto& handle : extended) in_flight_.Extend(handle, now + visibility);

@@ -11,7 +11,13 @@
 //  - A message is deleted from the source queue only after the transaction that recorded it (as a
 //    row, as a duplicate already in the ledger, or as a reject sent to the DLQ) has committed.
 //  - A rejected message is deleted only if it was sent to the DLQ; without a DLQ it is left in the
-//    source queue for the queue's own redrive policy.
+//    source queue for the queue's own redrive policy. Each rejected message is counted once per
+//    run, however often it is redelivered. A DLQ that refuses a reject leaves it in the source
+//    queue: a refusal that cannot pass (the DLQ missing, access denied) fails the run at once; a
+//    passing one (5xx, throttling) is retried when the reject comes back, and fails a drain once
+//    every attempt for sqs_retry_timeout has failed. A reject the DLQ refuses for itself (a
+//    sender fault on that entry alone, e.g. too large with the reason attributes) is left in the
+//    source queue like a reject without a DLQ, and the run goes on.
 //  - A failed delete is not an error: the message comes back and the ledger makes it a no-op.
 //  - A row the database refuses (constraint, trigger) is rejected with reason "db_refused" and
 //    its SQLSTATE; the rest of its batch is committed without it. When the server does not say
@@ -21,7 +27,8 @@
 //    more than half of visibility_timeout_seconds is extended with ChangeMessageVisibilityBatch,
 //    so a slow database does not make SQS hand it to another consumer. Extensions run several
 //    calls at once.
-//  - Backpressure: receivers poll only while fewer than max_held_messages are held and no held
+//  - Backpressure: receivers poll only while fewer than max_held_messages (and max_held_bytes of
+//    bodies) are held and no held
 //    receipt is within a quarter of the visibility timeout of lapsing, so a slow SQS (slow deletes
 //    and extensions) or a slow database slows receiving instead of causing redeliveries.
 //
@@ -34,6 +41,9 @@
 // 1 s), so the polls in progress at a stop end within it. Past the deadline no delete starts
 // (committed messages come back and the ledger skips them) and the hand-back gets 5 s more; what
 // it does not reach in that time becomes visible when its timeout lapses.
+//
+//  - A message the SQS client withheld (an MD5OfBody mismatch and, on a FIFO queue, the later
+//    messages of its group) is handed back at once (visibility 0).
 //
 // Errors: Run() returns the first non-retryable failure (e.g. a missing queue), or
 // DeadlineExceeded when, in drain mode, the database stayed unreachable past db_retry_timeout or
@@ -69,6 +79,10 @@ struct PipelineOptions {
   // handed back), and while the heartbeat is behind; 0: twice max_batch_messages. Holding more
   // than can be committed, deleted or kept in time only makes visibility lapse in our hands.
   size_t max_held_messages = 0;
+  // Receivers also stop polling while the bodies held add up to this many bytes (0: no byte
+  // bound). The count alone does not bound memory: SQS bodies are up to 256 KiB. Polls already in
+  // progress may bring up to receivers x 10 more messages.
+  size_t max_held_bytes = size_t{64} << 20;
   std::chrono::milliseconds max_batch_delay{20};
   // A batch is also committed once no message has arrived for this long.
   std::chrono::milliseconds batch_idle_gap{25};

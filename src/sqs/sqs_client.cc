@@ -212,12 +212,27 @@ Result<ReceiveResult> SqsClient::ReceiveMessage(std::string_view queue_url,
 
   ReceiveResult result;
   result.messages.reserve(decoded->size());
+  std::vector<std::string_view> withheld_groups;  // FIFO groups with a withheld message
   for (ReceivedMessage& m : *decoded) {
+    const std::string& group = m.message.message_group_id;
+    const bool group_withheld =
+        !group.empty() &&
+        std::find(withheld_groups.begin(), withheld_groups.end(), group) != withheld_groups.end();
     // Some emulators omit MD5OfBody; only a digest that is present and wrong proves corruption.
     if (!m.md5_of_body.empty() && !EqualsIgnoreCase(Md5Hex(m.message.body), m.md5_of_body)) {
       ++result.md5_mismatches;
-      spdlog::warn("SQS ReceiveMessage: dropped message {}: MD5OfBody mismatch",
+      spdlog::warn("SQS ReceiveMessage: withheld message {}: MD5OfBody mismatch",
                    m.message.message_id);
+      if (!group.empty() && !group_withheld) withheld_groups.push_back(group);
+      result.withheld_receipts.push_back(std::move(m.message.receipt_handle));
+      continue;
+    }
+    if (group_withheld) {
+      // A later message of a group whose earlier message was withheld: processing it now would
+      // commit it before that one.
+      spdlog::debug("SQS ReceiveMessage: withheld message {}: an earlier message of its group was",
+                    m.message.message_id);
+      result.withheld_receipts.push_back(std::move(m.message.receipt_handle));
       continue;
     }
     result.messages.push_back(std::move(m.message));

@@ -24,8 +24,11 @@
 //    nothing and returns no failures. No message body, receipt handle, secret or session token
 //    ever appears in a Status or a log line.
 //  - ReceiveMessage verifies each message's MD5OfBody (when present): a mismatch means corruption
-//    in transit, so the message is dropped (it will be redelivered after its visibility timeout)
-//    and counted in ReceiveResult::md5_mismatches. HTTP timeout: WaitTimeSeconds + 10 s; other
+//    in transit, so the message is withheld (not returned; its receipt is listed in
+//    ReceiveResult::withheld_receipts for the caller to hand back) and counted in
+//    ReceiveResult::md5_mismatches. On a FIFO queue (messages with a MessageGroupId) every later
+//    message of the same group in the same answer is withheld too, so that no message of a group
+//    is processed before an earlier one of that group. HTTP timeout: WaitTimeSeconds + 10 s; other
 //    calls 20 s.
 //  - Batch calls return an error only if the whole call failed; per-entry failures come back in
 //    the vector (SQS answers HTTP 200 even when some entries fail).

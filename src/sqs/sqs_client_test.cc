@@ -333,6 +333,42 @@ TEST_F(SqsClientTest, Md5MismatchIsDroppedAndCounted) {
   EXPECT_EQ(r->messages[1].message_id, "upper");  // no MD5OfBody: nothing to verify
 }
 
+std::string FifoMessageJson(std::string_view id, std::string_view group, std::string_view body,
+                            std::string_view md5) {
+  std::string json = MessageJson(id, body, md5);
+  const std::string at = "\"ApproximateReceiveCount\":\"2\"";
+  json.replace(json.find(at), at.size(), at + ",\"MessageGroupId\":\"" + std::string(group) + "\"");
+  return json;
+}
+
+TEST_F(SqsClientTest, Md5MismatchWithholdsItsReceiptForTheHandBack) {
+  transport_->Push(
+      FakeTransport::Ok(200, "{\"Messages\":[" + MessageJson("good", "body-1", Md5Hex("body-1")) +
+                                 "," + MessageJson("bad", "body-2", Md5Hex("tampered")) + "]}"));
+  Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->messages.size(), 1u);
+  EXPECT_EQ(r->withheld_receipts, std::vector<std::string>{"rh-bad"});
+}
+
+// FIFO: after a withheld message, no later message of its group may be processed before it comes
+// back; other groups are unaffected.
+TEST_F(SqsClientTest, Md5MismatchOnFifoWithholdsTheRestOfItsGroup) {
+  transport_->Push(
+      FakeTransport::Ok(200, "{\"Messages\":[" + FifoMessageJson("a1", "a", "x", Md5Hex("x")) +
+                                 "," + FifoMessageJson("a2", "a", "y", Md5Hex("tampered")) + "," +
+                                 FifoMessageJson("b1", "b", "z", Md5Hex("z")) + "," +
+                                 FifoMessageJson("a3", "a", "w", Md5Hex("w")) + "," +
+                                 FifoMessageJson("b2", "b", "v", Md5Hex("v")) + "]}"));
+  Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->md5_mismatches, 1);
+  std::vector<std::string> kept;
+  for (const auto& m : r->messages) kept.push_back(m.message_id);
+  EXPECT_EQ(kept, (std::vector<std::string>{"a1", "b1", "b2"}));
+  EXPECT_EQ(r->withheld_receipts, (std::vector<std::string>{"rh-a2", "rh-a3"}));
+}
+
 TEST_F(SqsClientTest, Md5ComparisonIgnoresHexCase) {
   std::string md5 = Md5Hex("abc");
   for (char& c : md5) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

@@ -54,7 +54,10 @@ struct ReceiveRequest {
 
 struct ReceiveResult {
   std::vector<Message> messages;
-  int md5_mismatches = 0;  // messages whose MD5OfBody did not match: dropped, not returned
+  int md5_mismatches = 0;  // messages whose MD5OfBody did not match: withheld, not returned
+  // Receipts of the messages withheld (MD5 mismatches, and on a FIFO queue the later messages of
+  // their groups): the caller should make them visible again (visibility 0).
+  std::vector<std::string> withheld_receipts;
 };
 
 struct BatchFailure {

@@ -123,6 +123,28 @@ class PgOutageTest : public ::testing::Test {
                "'public.user_logins'::regclass") > 0;
   }
 
+  // Starts `run` with eight writers, each holding a one-message batch whose COPY waits on the
+  // table lock, then stops the server: eight writers in their retry loops at once, each with its
+  // own backoff (random, up to 30 s).
+  std::unique_ptr<RunningProcess> StartEightWritersInAnOutage() {
+    SendBodies(*sqs_, queue_url_, LoginEvents(8));
+    auto lock = std::make_unique<TableLock>(cluster_.url(), "public.user_logins");
+    EXPECT_TRUE(lock->ok());
+    auto proc = StartSqs2pg("run", {"--writers", "8", "--batch-size", "1", "--receivers", "1",
+                                    "--visibility-timeout", "300", "--shutdown-timeout", "1"});
+    const bool all_waiting = WaitFor(
+        [&] {
+          return cluster_.Count(
+                     "SELECT count(*) FROM pg_catalog.pg_locks WHERE NOT granted AND relation = "
+                     "'public.user_logins'::regclass") >= 8;
+        },
+        seconds(60), proc.get());
+    EXPECT_TRUE(all_waiting) << proc->Output();
+    EXPECT_TRUE(cluster_.Stop());
+    lock.reset();
+    return proc;
+  }
+
   PgCluster cluster_;
   std::unique_ptr<sqs::SqsClient> sqs_;
   std::string queue_url_;
@@ -222,6 +244,46 @@ TEST_F(PgOutageTest, DrainGivesUpAfterTheRetryTimeoutAndLeavesEveryMessageInTheQ
   ASSERT_TRUE(cluster_.Start());
   EXPECT_EQ(cluster_.Count("SELECT count(*) FROM user_logins"), 0);
   EXPECT_EQ(cluster_.Count("SELECT count(*) FROM sqs2pg_ledger"), 0);
+}
+
+// Shutdown has a deadline (--shutdown-timeout, then 5 s for the hand-back) even while writers wait
+// out a database retry: their pauses (up to 30 s) and reconnects (up to 10 s) used to run to the
+// end. With eight writers deep in their backoff, the old code overran the deadline with near
+// certainty.
+TEST_F(PgOutageTest, AStopEndsTheRetryPausesOfEveryWriter) {
+  auto proc = StartEightWritersInAnOutage();
+  // Deep into the backoff: pauses of up to 8-30 s by now.
+  std::this_thread::sleep_for(seconds(20));
+  ASSERT_TRUE(proc->Running()) << proc->Output();
+  proc->Signal(SIGTERM);
+  // The contract: 1 s to finish what is in hand, 5 s for the hand-back; 2 s of slack.
+  ProcessResult result = proc->Wait(seconds(8));
+  ASSERT_NE(result.exit_code, -1) << "still running 8 s after SIGTERM\n" << result.output;
+  EXPECT_EQ(SummaryValue(result.output, "inserted"), 0) << result.output;
+  ASSERT_TRUE(cluster_.Start());
+  EXPECT_EQ(cluster_.Count("SELECT count(*) FROM sqs2pg_ledger"), 0);
+  EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 8);
+}
+
+// In `run`, a writer retries an unreachable database until stopped; but once another thread has
+// failed the run (here: the queue was deleted), it must give up too, or the process never exits.
+TEST_F(PgOutageTest, WritersStopRetryingOnceTheRunHasFailedElsewhere) {
+  auto proc = StartEightWritersInAnOutage();
+  ASSERT_TRUE(
+      WaitFor([&] { return proc->Output().find("database write failed") != std::string::npos; },
+              seconds(30), proc.get()))
+      << proc->Output();
+  // fauxqs does not check signatures: a bare DeleteQueue is enough.
+  ProcessResult deleted = RunProcess(
+      {"/usr/bin/env", "curl", "-sf", "-X", "POST", "-H",
+       "Content-Type: application/x-amz-json-1.0", "-H", "X-Amz-Target: AmazonSQS.DeleteQueue",
+       "--data", "{\"QueueUrl\":\"" + queue_url_ + "\"}", SqsTestEndpoint()},
+      {}, seconds(30));
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.output;
+  ProcessResult result = proc->Wait(seconds(60));
+  ASSERT_NE(result.exit_code, -1) << "run did not exit after the queue was deleted\n"
+                                  << result.output;
+  EXPECT_EQ(result.exit_code, 1) << result.output;
 }
 
 }  // namespace

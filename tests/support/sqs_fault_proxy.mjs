@@ -32,6 +32,9 @@
 //                x-amzn-query-error: RequestThrottled;Sender (a 400 that must still be retried)
 //      reset     the client's connection is reset (TCP RST) without an answer
 //      stall     nothing happens for --stall-ms (default 1500), then the connection is reset
+//      denied    HTTP 400, {"__type":"com.amazon.coral.service#AccessDeniedException",...},
+//                x-amzn-query-error: AccessDenied;Sender: a refusal that must not be retried.
+//                Only when named in --faults (never in the default mix).
 //    --fault-phase (default both) says when: "before" forwarding (the upstream never sees the
 //    request), "after" (the upstream has acted -- messages received, deletes done -- and its
 //    answer is replaced by the fault), "both" (each fault picks one with even odds).
@@ -63,6 +66,9 @@ import process from "node:process";
 import { forward, readBody, relay } from "../../scripts/lib/http_relay.mjs";
 
 const KINDS = ["http500", "http503", "throttle", "reset", "stall"];
+// Faults that must be asked for by name: a non-retryable refusal ends a run, so it is never part
+// of the default mix.
+const NAMED_ONLY_KINDS = ["denied"];
 
 function usage(message) {
   process.stderr.write(`sqs_fault_proxy: ${message}\n`);
@@ -124,7 +130,9 @@ function parseArgs(argv) {
         break;
       case "--faults":
         o.faults = parseList(value);
-        for (const k of o.faults) if (!KINDS.includes(k)) usage(`unknown fault '${k}'`);
+        for (const k of o.faults) {
+          if (!KINDS.includes(k) && !NAMED_ONLY_KINDS.includes(k)) usage(`unknown fault '${k}'`);
+        }
         if (o.faults.length === 0) usage("--faults is empty");
         break;
       case "--fault-phase":
@@ -180,7 +188,7 @@ function random() {
 const stats = {
   requests: {},
   forwarded: {},
-  faults: Object.fromEntries(KINDS.map((k) => [k, 0])),
+  faults: Object.fromEntries([...KINDS, ...NAMED_ONLY_KINDS].map((k) => [k, 0])),
   faults_by_phase: { before: 0, after: 0 },
   faults_by_action: {},
   failed_delete_entries: 0,
@@ -274,6 +282,17 @@ async function injectFault(ctx, fault) {
         400,
         { __type: "com.amazonaws.sqs#ThrottlingException", message: "Rate exceeded" },
         { "x-amzn-query-error": "RequestThrottled;Sender" },
+      );
+      return;
+    case "denied":
+      sendJson(
+        res,
+        400,
+        {
+          __type: "com.amazon.coral.service#AccessDeniedException",
+          message: "injected by sqs_fault_proxy: not authorized",
+        },
+        { "x-amzn-query-error": "AccessDenied;Sender" },
       );
       return;
     case "reset":
