@@ -22,6 +22,7 @@ RUN apt-get update \
       build-essential cmake pkg-config \
       libcurl4-openssl-dev libssl-dev libpq-dev libsimdjson-dev libpugixml-dev libcli11-dev \
       libspdlog-dev libfmt-dev libcpp-httplib-dev libgtest-dev libgmock-dev \
+      libtomlplusplus-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -46,7 +47,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates libcurl4 libssl3 libpq5 libsimdjson14 libpugixml1v5 libspdlog1.10 libfmt9 \
-      libcpp-httplib0.11 \
+      libcpp-httplib0.11 libtomlplusplus3 zlib1g \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed uid/gid so that Kubernetes' runAsNonRoot can verify it (it rejects a non-numeric USER)

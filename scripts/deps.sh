@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libssl-dev libpq-dev libsimdjson-dev libpugixml-dev libcli11-dev
   libspdlog-dev libfmt-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libtomlplusplus-dev zlib1g-dev
   postgresql postgresql-contrib
   curl ca-certificates openssl clang-format python3
   # tests/deploy/check.sh: YAML parsing and Kubernetes field names of the deploy manifests.

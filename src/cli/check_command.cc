@@ -73,6 +73,14 @@ int CheckCommand(const Settings& settings) {
                                     : "one-way")
                   : key.status().message());
 
+  Result<transform::mapping::MappingSpec> mapping = LoadMapping(settings);
+  report(mapping.ok(), "mapping",
+         mapping.ok()
+             ? fmt::format("{}: {} columns",
+                           settings.mapping.empty() ? "built-in login mapping" : settings.mapping,
+                           mapping->columns.size())
+             : mapping.status().message());
+
   Result<SqsSetup> sqs = MakeSqsClient(settings);
   if (!sqs.ok()) {
     report(false, "sqs", sqs.status().message());
@@ -119,6 +127,7 @@ int CheckCommand(const Settings& settings) {
   } else {
     report(false, "database", sink.status().ToString());
   }
+  if (!mapping.ok()) return 2;  // a configuration error, as for drain and run
   return all_ok ? 0 : 1;
 }
 

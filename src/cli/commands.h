@@ -37,6 +37,10 @@ int MaskCommand(const Settings& settings, const std::string& field,
 int UnmaskCommand(const Settings& settings, const std::string& field,
                   const std::vector<std::string>& masks);
 
+// `sqs2pg mapping default`: prints the built-in login mapping as a mapping file (with comments) to
+// stdout and returns 0. Needs no key, queue or database, and reads no settings.
+int MappingDefaultCommand();
+
 struct ProduceOptions {
   uint64_t count = 1000;
   std::string from_file;  // one message body per line; overrides count

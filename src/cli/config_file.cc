@@ -135,7 +135,8 @@ std::string EffectiveConfig(const CLI::App& app, const std::set<std::string>& fr
       value = option->get_default_str();
     }
     if (value.empty() && option->count() == 0) {
-      out += fmt::format("# {}: not set (built-in default)\n", name);
+      out += fmt::format("# {}: not set ({})\n", name,
+                         flag == "--mapping" ? "built-in login mapping" : "built-in default");
       continue;
     }
     if (name == "database-url") {

@@ -86,6 +86,12 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
     spdlog::error("{}", key.status().message());
     return 2;
   }
+  // Only checked for now (issue 14): a broken mapping file is a configuration error before any
+  // message is touched.
+  if (Result<transform::mapping::MappingSpec> mapping = LoadMapping(settings); !mapping.ok()) {
+    spdlog::error("{}", mapping.status().message());
+    return 2;
+  }
   Result<SqsSetup> sqs = MakeSqsClient(settings);
   if (!sqs.ok()) {
     spdlog::error("{}", sqs.status().message());

@@ -53,6 +53,11 @@ int main(int argc, char** argv) {
       ->required();
   unmask->add_option("values", values, "Masks (s1.<key id>.<data>) to unmask")->required();
 
+  auto* mapping = app.add_subcommand("mapping", "Mapping files: which event fields go where");
+  mapping->require_subcommand(1);
+  auto* mapping_default = mapping->add_subcommand(
+      "default", "Print the built-in login mapping as a mapping file to copy and edit");
+
   sqs2pg::cli::ProduceOptions produce_options;
   auto* produce =
       app.add_subcommand("produce", "Publish synthetic login events (or a file's lines)");
@@ -70,7 +75,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
 
-  for (auto* sub : {drain, run, check, config, mask, unmask, produce}) sub->fallthrough();
+  for (auto* sub : {drain, run, check, config, mask, unmask, produce, mapping, mapping_default}) {
+    sub->fallthrough();
+  }
 
   // The config file's settings go in as flags placed before the subcommand, except those that a
   // flag or an environment variable already sets (see config_file.h for why).
@@ -111,6 +118,7 @@ int main(int argc, char** argv) {
     std::fputs(sqs2pg::cli::EffectiveConfig(app, from_file, env).c_str(), stdout);
     return 0;
   }
+  if (*mapping_default) return sqs2pg::cli::MappingDefaultCommand();
   curl_global_init(CURL_GLOBAL_DEFAULT);
   sqs2pg::cli::InstallStopSignalHandlers();
 

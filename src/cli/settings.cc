@@ -11,6 +11,7 @@
 #include "sqs/credentials.h"
 #include "sqs/endpoint.h"
 #include "sqs/http_transport.h"
+#include "transform/mapping/default_mapping.h"
 #include "transform/mask_key.h"
 
 namespace sqs2pg::cli {
@@ -131,6 +132,10 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
       ->envname("SQS2PG_CPU_SCHEDULING")
       ->check(CLI::IsMember({"batch", "normal"}))
       ->capture_default_str();
+  app.add_option("--mapping", s.mapping,
+                 "Mapping file (TOML): which event fields go into which columns; default: the "
+                 "built-in login mapping (`sqs2pg mapping default` prints it)")
+      ->envname("SQS2PG_MAPPING");
 }
 
 Result<std::string> LoadMaskKey(const Settings& settings) {
@@ -162,6 +167,11 @@ Result<std::string> LoadMaskKey(const Settings& settings) {
   Result<std::string> key = transform::ParseMaskKey(text);
   if (!key.ok()) return key.status().WithContext(origin);
   return key;
+}
+
+Result<transform::mapping::MappingSpec> LoadMapping(const Settings& settings) {
+  if (settings.mapping.empty()) return transform::mapping::DefaultMapping();
+  return transform::mapping::LoadMappingFile(settings.mapping);
 }
 
 Result<SqsSetup> MakeSqsClient(const Settings& settings, const sqs::EnvGetter& env) {

@@ -18,6 +18,7 @@
 #include "base/status.h"
 #include "sqs/credentials.h"
 #include "sqs/sqs_client.h"
+#include "transform/mapping/mapping_spec.h"
 
 namespace sqs2pg::cli {
 
@@ -51,6 +52,7 @@ struct Settings {
   int ledger_prune_interval = 3600;      // 0: never prune
   int ledger_keep = 0;                   // 0: the queue's retention period plus one day
   std::string cpu_scheduling = "batch";  // batch or normal (ops/cpu_scheduling.h)
+  std::string mapping;  // mapping file (transform/mapping/mapping_spec.h); empty: the built-in one
 };
 
 // Registers the options shared by all subcommands on `app` (they are accepted before or after the
@@ -59,6 +61,11 @@ void AddCommonOptions(CLI::App& app, Settings& settings);
 
 // Reads the master key from --mask-key-file or SQS2PG_MASK_KEY. The error never shows key bytes.
 Result<std::string> LoadMaskKey(const Settings& settings);
+
+// The mapping in force: the file --mapping (SQS2PG_MAPPING, config key `mapping`) names, parsed
+// and checked (transform/mapping/mapping_spec.h), or the built-in login mapping when none is named.
+// Errors: kInvalidArgument "FILE:LINE: ..." naming the key, never a value (callers exit 2).
+Result<transform::mapping::MappingSpec> LoadMapping(const Settings& settings);
 
 // The SQS client and how its endpoint, region and credentials were chosen.
 struct SqsSetup {
