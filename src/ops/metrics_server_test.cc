@@ -1,7 +1,18 @@
 #include "ops/metrics_server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "ops/dependency_monitor.h"
 
@@ -54,6 +65,152 @@ TEST(MetricsServerTest, HealthzFailsWhenThePipelineStalls) {
   auto res = client.Get("/healthz");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 503);
+}
+
+// Raw client connections to the server, closed on destruction, and a thread that trickles a
+// header byte into the slow ones every 200 ms: each read the server makes succeeds, so only a
+// bound on the whole connection can free it.
+class SlowClients {
+ public:
+  explicit SlowClients(int port) : port_(port) {}
+  ~SlowClients() {
+    stop_ = true;
+    if (trickler_.joinable()) trickler_.join();
+    for (int fd : idle_) close(fd);
+    for (int fd : slow_) close(fd);
+  }
+
+  // Sends a whole keep-alive request and leaves the connection open and idle (the answer unread).
+  void OpenIdle(int n) {
+    for (int i = 0; i < n; ++i) {
+      idle_.push_back(Connect());
+      Send(idle_.back(), "GET /metrics HTTP/1.1\r\nHost: scraper\r\n\r\n");
+    }
+  }
+  // Sends part of a request head; the trickler adds to it, one byte at a time.
+  void OpenSlow(int n) {
+    for (int i = 0; i < n; ++i) {
+      slow_.push_back(Connect());
+      Send(slow_.back(), "GET /metrics HTTP/1.1\r\nHost: slow\r\nX-Slow: ");
+    }
+    trickler_ = std::thread([this] {
+      while (!stop_) {
+        for (int fd : slow_) Send(fd, "a");
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    });
+  }
+
+  const std::vector<int>& idle() const { return idle_; }
+  const std::vector<int>& slow() const { return slow_; }
+
+  // What arrives on `fd` until the server closes it or `deadline` passes, or, with `head_only`,
+  // until a response head has arrived.
+  static std::string ReadUntilClosed(int fd, std::chrono::steady_clock::time_point deadline,
+                                     bool* closed, bool head_only = false) {
+    std::string got;
+    *closed = false;
+    while (std::chrono::steady_clock::now() < deadline &&
+           !(head_only && got.find("\r\n\r\n") != std::string::npos)) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buffer[4096];
+      const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) {
+        *closed = true;
+        break;
+      }
+      got.append(buffer, static_cast<size_t>(n));
+    }
+    return got;
+  }
+
+ private:
+  int Connect() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    return fd;
+  }
+  static void Send(int fd, const std::string& data) {
+    (void)!send(fd, data.data(), data.size(), MSG_NOSIGNAL);  // may fail once the server hangs up
+  }
+
+  const int port_;
+  std::vector<int> idle_;
+  std::vector<int> slow_;
+  std::atomic<bool> stop_{false};
+  std::thread trickler_;
+};
+
+// The test's deadline for a probe's answer: a kubelet would have given up long before; a server
+// whose threads the slow clients hold never answers at all.
+constexpr auto kProbeDeadline = std::chrono::seconds(10);
+
+void ExpectProbesAnswer(int port) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(kProbeDeadline);
+  client.set_read_timeout(kProbeDeadline);
+  client.set_write_timeout(kProbeDeadline);
+  auto healthz = client.Get("/healthz");
+  ASSERT_TRUE(healthz) << "/healthz: no answer within the deadline";
+  EXPECT_EQ(healthz->status, 200);
+  auto readyz = client.Get("/readyz");
+  ASSERT_TRUE(readyz) << "/readyz: no answer within the deadline";
+  EXPECT_EQ(readyz->status, 200);
+}
+
+// The settings a deployment runs with: 8 idle keep-alive scrapers and 8 clients trickling a
+// request head, more than cpp-httplib's thread pool would have, do not keep the probes waiting.
+TEST(MetricsServerTest, ProbesAnswerWhileSlowAndIdleClientsHoldConnections) {
+  RunStats stats;
+  Metrics metrics(stats);
+  metrics.SetReady("postgresql", true);
+  MetricsServer server(metrics);
+  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
+  SlowClients clients(server.port());
+  clients.OpenIdle(8);
+  clients.OpenSlow(8);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // all taken up before the probes
+  ExpectProbesAnswer(server.port());
+  // The idle scrapers were served (and then held their connections open).
+  const auto read_until = std::chrono::steady_clock::now() + kProbeDeadline;
+  for (int fd : clients.idle()) {
+    bool closed = false;
+    const std::string got = SlowClients::ReadUntilClosed(fd, read_until, &closed, true);
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 200 OK\r\n")) << got;
+  }
+}
+
+// More slow clients than connection threads: each is cut off at the connection deadline however
+// steadily it trickles, so the probes queued behind them are still answered, and every slow
+// connection is closed by the server.
+TEST(MetricsServerTest, ConnectionDeadlineFreesThreadsWhenSlowClientsOutnumberThem) {
+  RunStats stats;
+  Metrics metrics(stats);
+  metrics.SetReady("postgresql", true);
+  MetricsServerLimits limits;
+  limits.max_connections = 2;
+  limits.connection_deadline = std::chrono::milliseconds(1000);
+  limits.idle_timeout = std::chrono::milliseconds(500);
+  limits.io_timeout = std::chrono::milliseconds(500);  // longer than the trickle's 200 ms
+  MetricsServer server(metrics, limits);
+  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
+  SlowClients clients(server.port());
+  clients.OpenIdle(2);
+  clients.OpenSlow(4);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ExpectProbesAnswer(server.port());
+  const auto deadline = std::chrono::steady_clock::now() + kProbeDeadline;
+  for (int fd : clients.slow()) {
+    bool closed = false;
+    const std::string got = SlowClients::ReadUntilClosed(fd, deadline, &closed);
+    EXPECT_TRUE(closed) << "a trickling client kept its connection";
+    EXPECT_EQ(got, "");  // cut off, not answered: its request never ended
+  }
 }
 
 TEST(MetricsServerTest, BadAddressesAreRefused) {

@@ -106,6 +106,7 @@ class ContainerFetcher final : public CredentialsProvider {
     request.headers = {{"Accept", "application/json"}};
     if (!token.empty()) request.headers.emplace_back("Authorization", token);
     request.timeout = kTimeout;
+    request.no_proxy = true;  // never hand the token to a proxy, nor take credentials from one
     const std::string what = std::string(kWhat) + ": credentials endpoint on " + c.host;
     Result<HttpResponse> response = transport_->Send(request);
     if (!response.ok()) {

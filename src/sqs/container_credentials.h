@@ -10,7 +10,9 @@
 //    http.
 //  - Each fetch sends `Authorization:` with the contents of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
 //    (re-read every time, surrounding whitespace trimmed), else AWS_CONTAINER_AUTHORIZATION_TOKEN,
-//    else no such header; timeout 5 s. The reply is the JSON document of ParseCredentialsJson
+//    else no such header; timeout 5 s. Always a direct connection: the proxy variables
+//    (http_proxy, HTTPS_PROXY, ...) are ignored, as the AWS SDKs do, so that neither the token nor
+//    the credentials pass through a proxy. The reply is the JSON document of ParseCredentialsJson
 //    (AccessKeyId, SecretAccessKey, Token, Expiration). The returned provider caches and refreshes
 //    (refreshing_provider.h).
 //  - Errors: kNotFound when neither URI variable is set; kInvalidArgument for a refused or

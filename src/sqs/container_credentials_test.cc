@@ -4,6 +4,7 @@
 
 #include "sqs/credential_common.h"
 #include "sqs/credential_test_support.h"
+#include "sqs/proxy_test_support.h"
 
 namespace sqs2pg::sqs {
 namespace {
@@ -12,6 +13,8 @@ using std::chrono::minutes;
 using testing::FakeClock;
 using testing::FakeEnv;
 using testing::LoopbackServer;
+using testing::ProxyEnvironment;
+using testing::RecordingProxy;
 using testing::RecordingTransport;
 using testing::TempDir;
 
@@ -99,6 +102,21 @@ TEST_F(ContainerCredentialsTest, TokenFromEnvironmentOrNone) {
   env_.Unset("AWS_CONTAINER_AUTHORIZATION_TOKEN");
   ASSERT_TRUE(Make()->GetCredentials().ok());
   EXPECT_EQ(authorizations(), (std::vector<std::string>{"static-token", "<none>"}));
+}
+
+// The proxy variables must not apply: through a proxy the token would reach it, and the proxy's
+// answer would be taken as the task's credentials.
+TEST_F(ContainerCredentialsTest, FetchNeverGoesThroughAProxy) {
+  Answer(200, CredentialsJson("ASIACONTAINER", InOneHour()));
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "static-token");
+  RecordingProxy proxy;
+  ProxyEnvironment proxy_env(proxy.url());
+  Result<Credentials> c = Make()->GetCredentials();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->access_key_id, "ASIACONTAINER");
+  EXPECT_EQ(authorizations(), (std::vector<std::string>{"static-token"}));  // reached directly
+  EXPECT_TRUE(proxy.requests().empty()) << proxy.requests().front();
+  EXPECT_EQ(proxy.with_secret_header(), 0);
 }
 
 TEST_F(ContainerCredentialsTest, RelativeUriGoesToTheEcsAgentAndWins) {

@@ -158,6 +158,8 @@ class CurlTransport final : public HttpTransport {
     const long timeout_ms = static_cast<long>(std::max<int64_t>(1, request.timeout.count()));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, kMaxConnectTimeoutMs));
+    // "*" matches every host: the proxy variables are ignored for this exchange.
+    if (request.no_proxy) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(h, CURLOPT_USERAGENT, "sqs2pg/" SQS2PG_VERSION);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "sqs/http_transport.h"
+#include "sqs/proxy_test_support.h"
 
 namespace sqs2pg::sqs {
 namespace {
@@ -183,6 +184,36 @@ TEST(CurlTransportProxyTest, HonoursHttpProxyAndNoProxy) {
   EXPECT_FALSE(direct.ok());
   unsetenv("no_proxy");
   unsetenv("http_proxy");
+}
+
+// HttpRequest::no_proxy: the same request goes through the proxy without it and directly with it,
+// whichever proxy variable is set.
+TEST(CurlTransportProxyTest, NoProxyRequestsConnectDirectly) {
+  testing::LoopbackServer target;
+  target.server().Get("/creds", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("direct", "text/plain");
+  });
+  target.Start();
+  testing::RecordingProxy proxy;
+  testing::ProxyEnvironment proxy_env(proxy.url());
+  HttpRequest request;
+  request.method = "GET";
+  request.url = target.url() + "/creds";
+  request.timeout = std::chrono::milliseconds(5000);
+  auto transport = MakeCurlTransport();
+
+  Result<HttpResponse> proxied = transport->Send(request);
+  ASSERT_TRUE(proxied.ok()) << proxied.status().ToString();
+  EXPECT_EQ(proxied->status, 502);
+  ASSERT_EQ(proxy.requests().size(), 1u);
+  EXPECT_EQ(proxy.requests()[0], "GET " + target.url() + "/creds");
+
+  request.no_proxy = true;
+  Result<HttpResponse> direct = transport->Send(request);
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  EXPECT_EQ(direct->status, 200);
+  EXPECT_EQ(direct->body, "direct");
+  EXPECT_EQ(proxy.requests().size(), 1u);  // nothing more reached the proxy
 }
 
 }  // namespace

@@ -13,7 +13,8 @@
 //
 // The curl transport keeps connections alive and reuses them (a pool of easy handles), verifies
 // TLS peers against the system store or `ca_bundle`, honours the proxy environment variables as
-// libcurl does, speaks HTTP/1.1, and never sends "Expect: 100-continue" or Accept-Encoding.
+// libcurl does (unless HttpRequest::no_proxy), speaks HTTP/1.1, and never sends
+// "Expect: 100-continue" or Accept-Encoding.
 #pragma once
 
 #include <atomic>
@@ -38,6 +39,11 @@ struct HttpRequest {
   // returns kCancelled (shutdown must not wait out a 20 s long poll), unless the response has
   // begun to arrive: that one completes normally. Must outlive Send().
   const std::atomic<bool>* cancel = nullptr;
+  // Connect directly, whatever http_proxy, https_proxy, all_proxy and no_proxy say. For the
+  // container and instance-metadata credential endpoints, as the AWS SDKs do: they are
+  // link-local or loopback, so a proxy cannot reach the right one, and the request would hand
+  // the proxy the Authorization token and accept credentials from it.
+  bool no_proxy = false;
 };
 
 struct HttpResponse {

@@ -113,6 +113,7 @@ class ImdsFetcher final : public CredentialsProvider {
     request.headers = {
         {"X-aws-ec2-metadata-token-ttl-seconds", std::to_string(kImdsTokenTtl.count())}};
     request.timeout = kTokenTimeout;
+    request.no_proxy = true;  // link-local: a proxy would get the token and could forge credentials
     Result<HttpResponse> response = transport_->Send(request);
     if (!response.ok()) {
       return response.status().WithContext(std::string(kWhat) + ": token request to " + *endpoint_);
@@ -134,6 +135,7 @@ class ImdsFetcher final : public CredentialsProvider {
     request.url = *endpoint_ + path;
     request.headers = {{"X-aws-ec2-metadata-token", token}};
     request.timeout = kGetTimeout;
+    request.no_proxy = true;
     Result<HttpResponse> response = transport_->Send(request);
     if (!response.ok()) {
       return Status(response.status().code(), ScrubSecrets(response.status().message(), {token}))

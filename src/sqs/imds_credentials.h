@@ -12,6 +12,9 @@
 //    role name (first line), and GET .../<role> the JSON credentials (ParseCredentialsJson; IMDS's
 //    "Code" must be "Success"). A 401 on either GET drops the token and the fetch starts over once.
 //    IMDSv1 (no token) is never used.
+//  - Every request connects directly: the proxy variables (http_proxy, HTTP_PROXY, ...) are
+//    ignored, as the AWS SDKs do, so neither the session token nor the credentials pass through
+//    a proxy.
 //  - Timeouts are short so that off EC2 the chain fails fast: the token PUT, which opens the
 //    connection, has 1 s in all (connect included: HttpRequest has a single timeout), the GETs 2 s.
 //  - Errors: kNotFound when disabled, or when the instance has no role (404 on the role list);

@@ -7,6 +7,7 @@
 
 #include "sqs/credential_common.h"
 #include "sqs/credential_test_support.h"
+#include "sqs/proxy_test_support.h"
 
 namespace sqs2pg::sqs {
 namespace {
@@ -16,6 +17,8 @@ using std::chrono::minutes;
 using testing::FakeClock;
 using testing::FakeEnv;
 using testing::LoopbackServer;
+using testing::ProxyEnvironment;
+using testing::RecordingProxy;
 using testing::RecordingTransport;
 
 constexpr char kRole[] = "ingest-role";
@@ -113,6 +116,21 @@ TEST_F(ImdsCredentialsTest, TokenThenRoleThenCredentials) {
   clock_.Advance(minutes(54));
   EXPECT_EQ(p->GetCredentials()->access_key_id, "ASIAIMDS1");
   EXPECT_TRUE(TakeLog().empty());
+}
+
+// The proxy variables must not apply: a proxy would get the session token, and its answers would
+// be taken as the instance's credentials.
+TEST_F(ImdsCredentialsTest, FetchNeverGoesThroughAProxy) {
+  RecordingProxy proxy;
+  ProxyEnvironment proxy_env(proxy.url());
+  Result<Credentials> c = Make()->GetCredentials();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->access_key_id, "ASIAIMDS1");
+  // All three requests reached the stand-in IMDS directly.
+  EXPECT_EQ(TakeLog(), (std::vector<std::string>{"PUT token ttl=21600", "GET <list> imds-token-1",
+                                                 std::string("GET ") + kRole + " imds-token-1"}));
+  EXPECT_TRUE(proxy.requests().empty()) << proxy.requests().front();
+  EXPECT_EQ(proxy.with_secret_header(), 0);
 }
 
 TEST_F(ImdsCredentialsTest, SessionTokenIsReusedUntilNearItsTtl) {

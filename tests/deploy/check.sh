@@ -60,7 +60,7 @@ docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 kust = yaml.safe_load(open(sys.argv[2]))
 want = {f"{i['newName']}:{i['newTag']}" for i in kust.get("images", [])}
 kinds = sorted(d["kind"] for d in docs)
-assert kinds == ["Deployment", "ScaledObject", "Service", "ServiceAccount",
+assert kinds == ["Deployment", "NetworkPolicy", "ScaledObject", "Service", "ServiceAccount",
                  "TriggerAuthentication"], kinds
 images = {c["image"] for d in docs if d["kind"] == "Deployment"
           for c in d["spec"]["template"]["spec"]["containers"]}

@@ -6,7 +6,7 @@ can be known from the files themselves, and from the source where the two must a
   - every YAML file parses, with duplicate keys an error (PyYAML alone keeps the last silently);
   - docker-compose.yml: the two stacks, their wiring, secrets, profiles, grace period;
   - deploy/k8s: kinds and apiVersions, probes, ports, security context, Secret references,
-    the ScaledObject's target and queue, the kustomization;
+    the ScaledObject's target and queue, the NetworkPolicy's sources and port, the kustomization;
   - every environment variable given to sqs2pg is one that sqs2pg (or libpq) reads, so a typo
     cannot silently fall back to a default;
   - the Dockerfile's runtime uid is the one the manifests run as.
@@ -214,6 +214,7 @@ EXPECTED_KINDS = {
     ("v1", "Service"),
     ("keda.sh/v1alpha1", "ScaledObject"),
     ("keda.sh/v1alpha1", "TriggerAuthentication"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
 }
 
 MODEL_FOR_KIND = {
@@ -221,6 +222,7 @@ MODEL_FOR_KIND = {
     "Service": "V1Service",
     "ServiceAccount": "V1ServiceAccount",
     "Secret": "V1Secret",
+    "NetworkPolicy": "V1NetworkPolicy",
 }
 
 
@@ -379,6 +381,8 @@ def check_k8s():
             check(p.get("targetPort") in ports or p.get("targetPort") == 9464,
                   f"deploy/k8s: Service port {p.get('name')} targets an unknown container port")
 
+    check_network_policy(by_kind.get("NetworkPolicy", []), pod_labels, ports)
+
     auths = {d["metadata"]["name"]: d for _, d in by_kind.get("TriggerAuthentication", [])}
     for auth in auths.values():
         pid = auth.get("spec", {}).get("podIdentity", {})
@@ -414,6 +418,49 @@ def check_k8s():
             check(ref is not None or md.get("identityOwner") == "operator",
                   "ScaledObject: needs a TriggerAuthentication or identityOwner: operator")
     return model_checked
+
+
+def check_network_policy(policies, pod_labels, ports):
+    """The NetworkPolicy admits, to the sqs2pg pods, only the kubelet (an ipBlock: the node CIDR)
+    and Prometheus (a namespace and a pod selector in one peer), and only on the metrics port. A
+    rule without `from` or `ports`, an empty selector or a /0 block would admit everyone."""
+    where = "deploy/k8s/networkpolicy.yaml"
+    if not check(len(policies) == 1, f"{where}: expected one NetworkPolicy"):
+        return
+    spec = policies[0][1].get("spec", {})
+    selector = spec.get("podSelector", {}).get("matchLabels", {})
+    check(selector and selector.items() <= pod_labels.items(),
+          f"{where}: podSelector {selector} does not select the sqs2pg pods {pod_labels}")
+    check("Ingress" in spec.get("policyTypes", []), f"{where}: policyTypes must include Ingress")
+    rules = spec.get("ingress", [])
+    check(rules, f"{where}: no ingress rule (the probes would fail)")
+    metrics_port = ports.get("metrics", {}).get("containerPort")
+    kinds = set()
+    for i, rule in enumerate(rules):
+        rule_ports = rule.get("ports", [])
+        check(rule_ports, f"{where}: ingress[{i}] has no ports: it admits every port")
+        for p in rule_ports:
+            check(p.get("port") in (metrics_port, "metrics") and p.get("protocol", "TCP") == "TCP",
+                  f"{where}: ingress[{i}] admits port {p.get('port')}, not the metrics port")
+        peers = rule.get("from", [])
+        check(peers, f"{where}: ingress[{i}] has no `from`: it admits every source")
+        for j, peer in enumerate(peers):
+            at = f"{where}: ingress[{i}].from[{j}]"
+            if "ipBlock" in peer:
+                cidr = peer["ipBlock"].get("cidr", "")
+                check(re.fullmatch(r"[0-9a-fA-F:.]+/(\d+)", cidr)
+                      and int(cidr.rsplit("/", 1)[1]) > 0 and len(peer) == 1,
+                      f"{at}: ipBlock {cidr!r} must be the node CIDR, not everything")
+                kinds.add("kubelet")
+            else:
+                ns = peer.get("namespaceSelector", {}).get("matchLabels", {})
+                pods = peer.get("podSelector", {}).get("matchLabels", {})
+                check(ns and pods,
+                      f"{at}: needs both a namespaceSelector and a podSelector with labels "
+                      f"(Prometheus's), or it admits a whole namespace or every namespace")
+                kinds.add("prometheus")
+    check(kinds == {"kubelet", "prometheus"},
+          f"{where}: should admit the kubelet (ipBlock) and Prometheus (selectors), got {kinds}")
 
 
 # ---- systemd env example --------------------------------------------------------------------
