@@ -1,17 +1,23 @@
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 
 #include <cstdio>
 
 #include "cli/commands.h"
 #include "cli/error_hints.h"
+#include "pg/conninfo_redact.h"
 #include "pg/sink.h"
 #include "sqs/credential_common.h"
 
 namespace sqs2pg::cli {
 namespace {
 
+void ReportLine(std::string_view label, std::string_view what, std::string_view detail) {
+  std::fputs(fmt::format("[{}] {:<12} {}\n", label, what, detail).c_str(), stdout);
+}
+
 void Report(bool ok, std::string_view what, std::string_view detail) {
-  std::fputs(fmt::format("[{}] {:<12} {}\n", ok ? " ok " : "FAIL", what, detail).c_str(), stdout);
+  ReportLine(ok ? " ok " : "FAIL", what, detail);
 }
 
 // "environment", or "container (temporary credentials, expiring 2024-03-14T10:00:00Z)". Never a
@@ -72,6 +78,7 @@ int CheckCommand(const Settings& settings) {
                                     ? "reversible with the key: sqs2pg unmask"
                                     : "one-way")
                   : key.status().message());
+  if (key.ok()) OPENSSL_cleanse(key->data(), key->size());
 
   Result<transform::mapping::MappingSpec> mapping = LoadMapping(settings);
   report(mapping.ok(), "mapping",
@@ -115,10 +122,19 @@ int CheckCommand(const Settings& settings) {
     }
   }
 
+  if (pg::ConninfoMisread(settings.database_url)) {
+    // libpq's own error would quote the misplaced pieces of the password.
+    report(false, "database", "not connected: " + pg::RedactConninfo(settings.database_url));
+    return 1;
+  }
   Result<std::unique_ptr<pg::Sink>> sink = pg::Sink::Open(settings.database_url, settings.table);
   if (sink.ok()) {
     const auto& columns = (*sink)->columns();
     report(true, "database", "connected; ledger and rejects tables present");
+    // A warning, not a failure: the connection works, but whoever answers gets the password.
+    if (auto unverified = pg::UnverifiedRemoteServer(settings.database_url)) {
+      ReportLine("warn", "tls", pg::UnverifiedServerWarning(*unverified));
+    }
     report(true, "schema",
            fmt::format("{}: all columns present (app_version {})", settings.table,
                        columns.app_version_type == transform::VersionColumnType::kInteger

@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <deque>
 #include <filesystem>
+#include <fstream>
+#include <map>
 
-#include "pg/connection.h"
+#include "pg/conninfo_redact.h"
 
 namespace sqs2pg::cli {
 namespace {
@@ -47,6 +51,53 @@ std::string TomlString(std::string_view value) {
   return out + "\"";
 }
 
+// The start of a line that is not `key = value`, for an error message: at most the text before
+// the first '=', ':' or whitespace (a key, or a key mistyped; never the value after it).
+std::string LineStart(std::string_view line) {
+  const size_t end = std::min(line.find_first_of("=: \t\r"), size_t{40});
+  std::string out(line.substr(0, end));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return out;
+}
+
+bool IsBareKey(std::string_view key) {
+  return !key.empty() && key.find_first_not_of(
+                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                             "0123456789_-.") == std::string_view::npos;
+}
+
+// Checks every line before CLI11 reads the file, and returns the line numbers of each key. CLI11
+// takes a line without '=' (`database-url: postgresql://u:pw@h/db`) whole for a key, and an error
+// naming that key would quote the value too. Blank lines, # and ; comments and [sections] pass.
+Result<std::map<std::string, std::deque<int>>> KeyLines(const std::string& path,
+                                                        const std::string& where) {
+  std::map<std::string, std::deque<int>> lines;
+  std::ifstream in(path);
+  std::string text;
+  for (int number = 1; std::getline(in, text); ++number) {
+    std::string_view line = text;
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) {
+      line.remove_prefix(1);
+    }
+    if (line.empty() || line.front() == '#' || line.front() == ';' || line.front() == '[') continue;
+    const size_t eq = line.find('=');
+    std::string_view key = line.substr(0, eq);
+    while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) {
+      key.remove_suffix(1);
+    }
+    if (eq == std::string_view::npos || !IsBareKey(key)) {
+      const std::string start = LineStart(line);
+      return InvalidArgumentError(
+          fmt::format("{}: line {}: expected `key = value`{}", where, number,
+                      start.empty() ? "" : fmt::format(" (the line starts with '{}')", start)));
+    }
+    lines[std::string(key)].push_back(number);
+  }
+  return lines;
+}
+
 const CLI::Option* FindOption(const CLI::App& app, const std::string& long_name) {
   for (const CLI::Option* option : app.get_options()) {
     for (const std::string& name : option->get_lnames()) {
@@ -82,12 +133,22 @@ Result<std::vector<std::string>> ConfigFileArgs(const std::string& path, const C
   } catch (const CLI::Error& e) {
     return InvalidArgumentError(where + ": cannot be read (" + std::string(e.get_name()) + ")");
   }
+  SQS2PG_ASSIGN_OR_RETURN(auto key_lines, KeyLines(path, where));
   std::vector<std::string> out;
   std::set<std::string> seen;
   for (const CLI::ConfigItem& item : items) {
     if (item.name == "++" || item.name == "--") continue;  // section markers
+    // "config file F: line N" for the item's line, else "config file F".
+    std::string at = where;
+    std::deque<int> lines;
+    if (auto it = key_lines.find(item.name); it != key_lines.end()) lines = it->second;
+    if (!lines.empty()) at += fmt::format(": line {}", lines.front());
+    if (lines.size() > 1) {  // CLI11 merges the lines of a repeated key into one item
+      return InvalidArgumentError(
+          fmt::format("{}: line {}: key '{}' appears twice", where, lines[1], item.name));
+    }
     if (!item.parents.empty()) {
-      return InvalidArgumentError(where + ": sections are not supported (key '" + item.fullname() +
+      return InvalidArgumentError(at + ": sections are not supported (key '" + item.fullname() +
                                   "')");
     }
     std::string name = item.name;
@@ -95,13 +156,13 @@ Result<std::vector<std::string>> ConfigFileArgs(const std::string& path, const C
     const std::string flag = "--" + name;
     const CLI::Option* option = FindOption(app, flag);
     if (option == nullptr || flag == kConfigFlag || flag == "--help" || flag == "--version") {
-      return InvalidArgumentError(where + ": unknown key '" + item.name + "'");
+      return InvalidArgumentError(at + ": unknown key '" + item.name + "'");
     }
     if (!seen.insert(flag).second) {
-      return InvalidArgumentError(where + ": key '" + item.name + "' appears twice");
+      return InvalidArgumentError(at + ": key '" + item.name + "' appears twice");
     }
     if (item.inputs.size() != 1) {
-      return InvalidArgumentError(where + ": key '" + item.name + "' must have one value");
+      return InvalidArgumentError(at + ": key '" + item.name + "' must have one value");
     }
     if (OnCommandLine(*option, args) || EnvSet(*option, env)) continue;
     out.push_back(flag + "=" + item.inputs[0]);
@@ -140,7 +201,10 @@ std::string EffectiveConfig(const CLI::App& app, const std::set<std::string>& fr
       continue;
     }
     if (name == "database-url") {
-      value = pg::RedactConninfo(value);
+      // Not the string, not even redacted (a hand-made redaction once missed passwords holding
+      // '/' or '@'): only where it leads. The brackets keep the output from connecting anywhere
+      // if fed back, rather than connecting without the sslmode and password it left out.
+      value = "<redacted: " + pg::RedactConninfo(value) + ">";
     } else if (IsSecretName(name)) {
       value = "<redacted>";
     }

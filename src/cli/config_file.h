@@ -7,8 +7,10 @@
 //    into a `--key=value` argument, leaving out keys whose flag is on the command line or whose
 //    environment variable is set; main() puts those arguments before the subcommand and parses.
 //  - Only the options registered on `app` itself (AddCommonOptions) may appear. An unknown key, a
-//    section, a list value or an unreadable file is kInvalidArgument naming the file and key (never
-//    the value: a file may hold a database URL with its password).
+//    section, a list value or an unreadable file is kInvalidArgument naming the file, the line and
+//    the key (never the value: a file may hold a database URL with its password). A line that is
+//    not `key = value` (a bare key: letters, digits, '-', '_', '.') is named by its number and at
+//    most the text before its first '=', ':' or whitespace.
 //  - EffectiveConfig() renders every option of `app` after parsing as TOML, each with where its
 //    value came from, secrets redacted (the password in database-url; any option named like a key,
 //    secret, token or password): the output is itself a valid config file.

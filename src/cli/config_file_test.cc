@@ -80,6 +80,38 @@ TEST_F(ConfigFileTest, MistakesAreErrorsThatNeverQuoteValues) {
   EXPECT_NE(missing.status().message().find("/nonexistent/sqs2pg.toml"), std::string::npos);
 }
 
+// Issue 19 item 10: `database-url: postgresql://u:S3cret@...` (a colon for '=') came back whole as
+// the "unknown key".
+TEST_F(ConfigFileTest, AMalformedLineIsNamedByNumberWithoutItsValue) {
+  Result<std::vector<std::string>> colon = ConfigFileArgs(
+      Write("# settings\nregion = \"eu-west-1\"\ndatabase-url: postgresql://u:S3cret@h/db\n"), app_,
+      {}, Env());
+  ASSERT_FALSE(colon.ok());
+  EXPECT_EQ(colon.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(colon.status().message().find("S3cret"), std::string::npos);
+  EXPECT_EQ(colon.status().message().find("postgresql"), std::string::npos);
+  EXPECT_NE(colon.status().message().find("line 3"), std::string::npos);
+  EXPECT_NE(colon.status().message().find("'database-url'"), std::string::npos);
+
+  for (const char* line : {"database-url postgresql://u:S3cret@h/db\n",
+                           "  \"database url\" = \"postgresql://u:S3cret@h/db\"\n", "S3cret\n",
+                           "=S3cret\n", "database-url:S3cret = x\n"}) {
+    Result<std::vector<std::string>> bad = ConfigFileArgs(Write(line), app_, {}, Env());
+    ASSERT_FALSE(bad.ok()) << "accepted line no. " << std::string(line).size();
+    const std::string& message = bad.status().message();
+    EXPECT_NE(message.find("line 1"), std::string::npos);
+    if (std::string(line) == "S3cret\n") continue;  // a lone word is all key as far as we know
+    EXPECT_EQ(message.find("S3cret"), std::string::npos)
+        << "echoes the value of line no. " << std::string(line).size();
+  }
+  // Other mistakes name their line too.
+  Result<std::vector<std::string>> twice =
+      ConfigFileArgs(Write("region = \"a\"\n\n; c\nregion = \"b\"\n"), app_, {}, Env());
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.status().message().find("line 4: key 'region' appears twice"), std::string::npos)
+      << twice.status().message();
+}
+
 TEST_F(ConfigFileTest, EffectiveConfigSaysWhereEachValueCameFromAndRedacts) {
   env_["SQS2PG_RECEIVERS"] = "3";
   std::vector<std::string> args = {"--region=eu-west-1", "--database-url",
@@ -90,12 +122,32 @@ TEST_F(ConfigFileTest, EffectiveConfigSaysWhereEachValueCameFromAndRedacts) {
   EXPECT_NE(out.find("region = \"eu-west-1\"  # config file\n"), std::string::npos) << out;
   EXPECT_NE(out.find("receivers = \"3\"  # environment SQS2PG_RECEIVERS\n"), std::string::npos)
       << out;
-  EXPECT_NE(out.find("database-url = \"postgresql://app:***@db:5432/prod\"  # flag\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("database-url = \"<redacted: host=db port=5432 dbname=prod user=app>\"  # flag\n"),
+      std::string::npos)
       << out;
   EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
   EXPECT_NE(out.find("batch-size = \"2000\"  # default\n"), std::string::npos) << out;
   EXPECT_EQ(out.find("config ="), std::string::npos) << out;
+}
+
+// Issue 19 item 8: `config` printed postgresql://loader:Pa5s/w0rdTail@host/db whole, and showed
+// "***@ssw0rd@host" for Pa@ssw0rd.
+TEST_F(ConfigFileTest, EffectiveConfigShowsNoPasswordHoldingSlashOrAt) {
+  for (const auto& [url, secret] : std::map<std::string, std::string>{
+           {"postgresql://loader:Pa5s/w0rdTail@host/db", "w0rdTail"},
+           {"postgresql://loader:Pa@ssw0rd@host/db", "ssw0rd"},
+           {"host=db user=loader sslpassword=KeyPhrase7", "KeyPhrase7"}}) {
+    CLI::App app;
+    Settings settings;
+    AddCommonOptions(app, settings);
+    std::vector<std::string> args = {"--database-url", url};
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
+    const std::string out = EffectiveConfig(app, {}, Env());
+    EXPECT_EQ(out.find(secret), std::string::npos) << "shows the password";
+    EXPECT_NE(out.find("database-url = \"<redacted: "), std::string::npos);
+  }
 }
 
 }  // namespace

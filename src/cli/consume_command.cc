@@ -1,3 +1,4 @@
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "ops/metrics_server.h"
 #include "ops/progress.h"
 #include "ops/run_stats.h"
+#include "pg/conninfo_redact.h"
 #include "pg/ledger_pruner.h"
 #include "pg/sink.h"
 #include "pipeline/pipeline.h"
@@ -115,6 +117,11 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   if (fifo && settings.writers > 1) {
     spdlog::info("FIFO queue: committing with one writer to keep each message group in order");
   }
+  if (pg::ConninfoMisread(settings.database_url)) {
+    // Refused before connecting: libpq's own error would quote the misplaced password pieces.
+    spdlog::error("database: {}", pg::RedactConninfo(settings.database_url));
+    return 2;
+  }
   std::vector<std::unique_ptr<pg::Sink>> sinks;
   for (int i = 0; i < writer_count; ++i) {
     Result<std::unique_ptr<pg::Sink>> sink = pg::Sink::Open(settings.database_url, settings.table);
@@ -125,6 +132,9 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
     sinks.push_back(std::move(sink).value());
   }
   const pg::Sink& first_sink = *sinks.front();
+  if (auto unverified = pg::UnverifiedRemoteServer(settings.database_url)) {
+    spdlog::warn("{}", pg::UnverifiedServerWarning(*unverified));
+  }
   spdlog::info("{}: queue {} via {} ({}), table {}, credentials from {}", command,
                settings.queue_url, sqs->endpoint, sqs->region, settings.table,
                sqs->credentials_source);
@@ -195,6 +205,7 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
     }
   }
   transform::Masker masker(MaskSchemeSetting(settings), *key);
+  OPENSSL_cleanse(key->data(), key->size());  // the masker holds its own keyed state
   spdlog::info("masking ip and device_id with {} (key id {})",
                transform::MaskSchemeName(masker.scheme()), masker.key_id());
   std::vector<pipeline::WriterParts> writers;

@@ -2,6 +2,7 @@
 // reversible by key holders), and loads them into PostgreSQL with exactly-once effect. See
 // README.md.
 #include <curl/curl.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -11,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/config_file.h"
+#include "cli/secrets.h"
 #include "cli/settings.h"
 #include "cli/signals.h"
 #include "ops/logging.h"
@@ -114,6 +116,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   sqs2pg::ops::InitLogging(*level, *format);
+  // As typed: a URL from the config file or DATABASE_URL is not on the command line.
+  if (sqs2pg::cli::PasswordOnCommandLine(std::vector<std::string>(argv + 1, argv + argc))) {
+    spdlog::warn("{}", sqs2pg::cli::CommandLinePasswordWarning());
+  }
+  // Before any command loads the masking key: no core dump of this process may hold it.
+  if (*drain || *run || *check || *mask || *unmask) {
+    if (sqs2pg::Status status = sqs2pg::cli::DisableCoreDumps(); !status.ok()) {
+      spdlog::error("{}", status.message());
+      return 1;
+    }
+  }
   if (*config) {
     std::fputs(sqs2pg::cli::EffectiveConfig(app, from_file, env).c_str(), stdout);
     return 0;

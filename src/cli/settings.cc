@@ -1,12 +1,13 @@
 #include "cli/settings.h"
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <optional>
 
+#include "cli/secrets.h"
 #include "sqs/credential_chain.h"
 #include "sqs/credentials.h"
 #include "sqs/endpoint.h"
@@ -139,24 +140,26 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
 }
 
 Result<std::string> LoadMaskKey(const Settings& settings) {
+  // Taken out of the environment whether or not it is used: a key file does not make it harmless.
+  std::optional<std::string> from_env = TakeEnvironmentSecret("SQS2PG_MASK_KEY");
   std::string text;
   std::string origin;
   if (!settings.mask_key_file.empty()) {
-    std::ifstream in(settings.mask_key_file, std::ios::binary);
-    if (!in) {
+    Result<std::string> read = ReadSecretFile(settings.mask_key_file);
+    if (!read.ok()) {
+      if (from_env) OPENSSL_cleanse(from_env->data(), from_env->size());
       return FailedPreconditionError("cannot read --mask-key-file " + settings.mask_key_file);
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    text = buf.str();
+    text = std::move(read).value();
     origin = "--mask-key-file";
     struct stat st {};
     if (::stat(settings.mask_key_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
       spdlog::warn("mask key file {} is readable by group or others; chmod 600 it",
                    settings.mask_key_file);
     }
-  } else if (const char* env = std::getenv("SQS2PG_MASK_KEY"); env != nullptr && *env != '\0') {
-    text = env;
+    if (from_env) OPENSSL_cleanse(from_env->data(), from_env->size());
+  } else if (from_env) {
+    text = std::move(*from_env);
     origin = "SQS2PG_MASK_KEY";
   } else {
     return FailedPreconditionError(
@@ -165,6 +168,7 @@ Result<std::string> LoadMaskKey(const Settings& settings) {
         "ip or device_id unmasked and offers no unkeyed hash");
   }
   Result<std::string> key = transform::ParseMaskKey(text);
+  OPENSSL_cleanse(text.data(), text.size());
   if (!key.ok()) return key.status().WithContext(origin);
   return key;
 }

@@ -60,6 +60,9 @@ struct Settings {
 void AddCommonOptions(CLI::App& app, Settings& settings);
 
 // Reads the master key from --mask-key-file or SQS2PG_MASK_KEY. The error never shows key bytes.
+// SQS2PG_MASK_KEY is taken out of the environment either way (see TakeEnvironmentSecret in
+// cli/secrets.h), so the first call consumes it; the text read is wiped once parsed. The caller
+// owns the key and should OPENSSL_cleanse it once the maskers are keyed.
 Result<std::string> LoadMaskKey(const Settings& settings);
 
 // The mapping in force: the file --mapping (SQS2PG_MAPPING, config key `mapping`) names, parsed

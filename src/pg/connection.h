@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "pg/conninfo_redact.h"  // RedactConninfo(), for messages naming the server
 #include "pg/errors.h"
 
 namespace sqs2pg::pg {
@@ -86,9 +87,5 @@ class Connection {
   PGconn* conn_;
   PgErrorInfo last_error_;
 };
-
-// Returns `conninfo` with any password replaced by "***", for logs and error messages. URIs keep
-// their shape; key=value strings are re-rendered; an unparseable string yields a placeholder.
-std::string RedactConninfo(std::string_view conninfo);
 
 }  // namespace sqs2pg::pg

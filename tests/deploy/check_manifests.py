@@ -69,10 +69,12 @@ def load_all(path):
 
 # ---- what sqs2pg reads ----------------------------------------------------------------------
 def known_env_names():
-    """Environment variables the source reads (CLI11 envname, getenv, the credential chain's
-    Get(env, ...)), plus libpq's PG* variables, which DATABASE_URL's library honours."""
+    """Environment variables the source reads (CLI11 envname, getenv, TakeEnvironmentSecret, the
+    credential chain's Get(env, ...)), plus libpq's PG* variables, which DATABASE_URL's library
+    honours."""
     names = set()
-    pattern = re.compile(r'(?:envname|getenv|Get|NonEmpty)\(\s*(?:env,\s*)?"([A-Z][A-Z0-9_]+)"')
+    pattern = re.compile(
+        r'(?:envname|getenv|TakeEnvironmentSecret|Get|NonEmpty)\(\s*(?:env,\s*)?"([A-Z][A-Z0-9_]+)"')
     for path in (ROOT / "src").rglob("*.cc"):
         if path.name.endswith("_test.cc"):
             continue

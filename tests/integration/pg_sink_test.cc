@@ -416,7 +416,7 @@ TEST_F(PgSinkTest, OpenReportsMissingTableAndHidesPassword) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(refused.status().message(), Not(HasSubstr("hunter2")));
-  EXPECT_THAT(refused.status().message(), HasSubstr("u:***@127.0.0.1"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("host=127.0.0.1 port=1 dbname=db user=u"));
 }
 
 }  // namespace
