@@ -43,9 +43,9 @@ Status CheckLedgerShape(Connection& conn, const std::string& schema, bool must_e
   return Status::Ok();
 }
 
-// The keying of `schema`.sqs2pg_ledger, from its primary key. kFailedPrecondition when the ledger
-// is missing or its primary key is neither LedgerKeying.
-Result<LedgerKeying> DescribeLedger(Connection& conn, const std::string& schema) {
+}  // namespace
+
+Result<LedgerKeying> DescribeLedgerKeying(Connection& conn, const std::string& schema) {
   SQS2PG_ASSIGN_OR_RETURN(
       PgResult r,
       conn.Query(
@@ -68,8 +68,6 @@ Result<LedgerKeying> DescribeLedger(Connection& conn, const std::string& schema)
       "created by sqs2pg");
 }
 
-}  // namespace
-
 Result<LedgerKeying> EnsureSidecarInSchema(Connection& conn, const std::string& schema) {
   SQS2PG_ASSIGN_OR_RETURN(bool complete, SidecarComplete(conn, schema));
   if (!complete) {
@@ -83,7 +81,7 @@ Result<LedgerKeying> EnsureSidecarInSchema(Connection& conn, const std::string& 
     }
   }
   SQS2PG_RETURN_IF_ERROR(CheckLedgerShape(conn, schema, /*must_exist=*/true));
-  return DescribeLedger(conn, schema);
+  return DescribeLedgerKeying(conn, schema);
 }
 
 Status EnsureSidecar(Connection& conn, const std::string& target_table) {

@@ -39,4 +39,8 @@ Status EnsureSidecar(Connection& conn, const std::string& target_table);
 // (read from its primary key).
 Result<LedgerKeying> EnsureSidecarInSchema(Connection& conn, const std::string& schema);
 
+// The keying of `schema`.sqs2pg_ledger, read from its primary key, without creating or checking
+// anything else. kFailedPrecondition when the ledger is missing or keyed otherwise.
+Result<LedgerKeying> DescribeLedgerKeying(Connection& conn, const std::string& schema);
+
 }  // namespace sqs2pg::pg
