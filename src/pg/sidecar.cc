@@ -79,6 +79,8 @@ Result<LedgerKeying> EnsureSidecarInSchema(Connection& conn, const std::string& 
       }
       return created.WithContext("creating sqs2pg_ledger/sqs2pg_rejects in schema " + schema);
     }
+    // The script ends in COMMIT: its tag says whether the objects were really created.
+    SQS2PG_RETURN_IF_ERROR(CheckCommitTag(conn.last_command_tag(), "creating the sidecar objects"));
   }
   SQS2PG_RETURN_IF_ERROR(CheckLedgerShape(conn, schema, /*must_exist=*/true));
   return DescribeLedgerKeying(conn, schema);
