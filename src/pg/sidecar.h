@@ -7,6 +7,11 @@
 //    transaction under an advisory lock with CREATE ... IF NOT EXISTS, so processes starting at
 //    the same time do not collide. sqs2pg_mask() is created only if the pgcrypto extension is
 //    already installed; extensions are never created. The target table is never touched.
+//  - Before and after that, it refuses (kFailedPrecondition, naming each object and its owner)
+//    sidecar objects -- any relation named like sidecar.sql's tables and index, any function named
+//    like its functions -- owned by neither the connecting role nor the schema's owner (or a
+//    member of it, e.g. a superuser): where other roles may create objects, a planted ledger with
+//    a trigger, or a planted sqs2pg_mask, would run code as sqs2pg's role or capture its data.
 //  - It then checks that sqs2pg_ledger.message_key is a uuid and that the ledger's primary key is
 //    one of the two LedgerKeying names (kFailedPrecondition otherwise); EnsureSidecarInSchema()
 //    returns which.

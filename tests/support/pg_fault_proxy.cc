@@ -6,10 +6,12 @@
 #include <map>
 #include <vector>
 
+#include "support/pg_test_role.h"
+
 namespace sqs2pg::testing {
 namespace {
 
-// The test database's connection parameters that libpq would use ("" for unset ones).
+// The test database's connection parameters ("" for unset ones).
 std::map<std::string, std::string> TestDatabaseParams() {
   std::map<std::string, std::string> out;
   const char* url = std::getenv("SQS2PG_TEST_DATABASE_URL");
@@ -34,28 +36,19 @@ std::vector<std::string> ProxyArgs(const std::string& fault, int times) {
           "--times",         std::to_string(times)};
 }
 
-// 'value' with backslashes and single quotes escaped, for a key=value conninfo.
-std::string Quoted(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\\' || c == '\'') out += '\\';
-    out += c;
-  }
-  return out + "'";
-}
-
 }  // namespace
 
 PgFaultProxy::PgFaultProxy(const std::string& fault, int times)
     : StandIn("tests/support/pg_fault_proxy.mjs", ProxyArgs(fault, times)) {
-  std::map<std::string, std::string> db = TestDatabaseParams();
   const std::string prefix = "http://127.0.0.1:";
-  if (db.empty() || endpoint().rfind(prefix, 0) != 0) return;
-  conninfo_ = "host=127.0.0.1 port=" + endpoint().substr(prefix.size()) +
-              " sslmode=disable gssencmode=disable";
-  for (const char* key : {"dbname", "user", "password"}) {
-    if (db.count(key)) conninfo_ += std::string(" ") + key + "=" + Quoted(db[key]);
-  }
+  if (endpoint().rfind(prefix, 0) != 0) return;
+  // Plain protocol only: the proxy reads it. Host and port are the proxy's; the rest (database,
+  // user, password) is the test database's.
+  conninfo_ = TestDatabaseConninfo({{"host", "127.0.0.1"},
+                                    {"hostaddr", "127.0.0.1"},
+                                    {"port", endpoint().substr(prefix.size())},
+                                    {"sslmode", "disable"},
+                                    {"gssencmode", "disable"}});
 }
 
 }  // namespace sqs2pg::testing
