@@ -99,6 +99,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
     if (conn_ != nullptr) PQfinish(conn_);
     conn_ = other.conn_;
     last_error_ = std::move(other.last_error_);
+    last_command_tag_ = std::move(other.last_command_tag_);
     other.conn_ = nullptr;
   }
   return *this;
@@ -124,6 +125,9 @@ Status Connection::DrainResults(std::string_view operation) {
     if (first.ok() && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
       first = Fail(r, operation);
     }
+    if (first.ok() && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+      last_command_tag_ = PQcmdStatus(r);
+    }
     // A COPY that libpq still thinks is open (e.g. after an error on our side) is ended here so
     // the connection stays usable.
     if (st == PGRES_COPY_IN) PQputCopyEnd(conn_, "aborted by client");
@@ -134,14 +138,35 @@ Status Connection::DrainResults(std::string_view operation) {
 
 Status Connection::Exec(std::string_view sql) {
   last_error_ = {};
+  last_command_tag_.clear();
   if (IsBroken()) return UnavailableError("PostgreSQL connection is broken");
   std::string text(sql);
   if (PQsendQuery(conn_, text.c_str()) == 0) return ErrorFromConnection(conn_, "sending query");
-  return DrainResults("executing statement");
+  Status status = DrainResults("executing statement");
+  if (!status.ok()) last_command_tag_.clear();
+  return status;
+}
+
+Status Connection::Commit() {
+  SQS2PG_RETURN_IF_ERROR(Exec("COMMIT"));
+  return CheckCommitTag(last_command_tag_, "COMMIT");
+}
+
+Status CheckCommitTag(std::string_view tag, std::string_view operation) {
+  if (tag == "COMMIT") return Status::Ok();
+  // The server rolled back instead (the transaction had failed before COMMIT). Whatever the
+  // earlier error was, nothing of the transaction is in the database: safe to retry.
+  std::string m(operation);
+  m += ": the server answered ";
+  m += tag.empty() ? std::string_view("no command tag") : tag;
+  m += " instead of COMMIT: the transaction had already failed and was rolled back; nothing was "
+       "committed";
+  return UnavailableError(std::move(m));
 }
 
 Result<PgResult> Connection::Query(const std::string& sql, const std::vector<std::string>& params) {
   last_error_ = {};
+  last_command_tag_.clear();
   if (IsBroken()) return UnavailableError("PostgreSQL connection is broken");
   std::vector<const char*> values;
   values.reserve(params.size());
@@ -155,6 +180,7 @@ Result<PgResult> Connection::Query(const std::string& sql, const std::vector<std
 
 Status Connection::CopyIn(const std::string& copy_sql, std::string_view data) {
   last_error_ = {};
+  last_command_tag_.clear();
   if (IsBroken()) return UnavailableError("PostgreSQL connection is broken");
   {
     PgResult start(PQexec(conn_, copy_sql.c_str()));

@@ -10,6 +10,11 @@
 //    After a failed call, last_error() holds the SQLSTATE for callers that branch on it.
 //  - Query() sends text parameters (NUL-terminated std::strings) and returns text results.
 //  - CopyIn() runs "COPY ... FROM STDIN" and streams `data` with PQputCopyData in 1 MiB chunks.
+//  - Commit() ends a transaction and succeeds only when the server answers with the command tag
+//    COMMIT. A transaction that had already failed (an error the caller did not see) is answered
+//    PGRES_COMMAND_OK with the tag ROLLBACK: that is kUnavailable, because nothing was committed
+//    and the whole transaction may be retried. A lost connection is kUnavailable too, with an
+//    unknown outcome (callers make the retry safe, e.g. through the ledger).
 //  - Ownership: Connection and PgResult are move-only and free their libpq objects.
 //  - Thread-safety: a Connection must be used by one thread at a time.
 #pragma once
@@ -56,7 +61,9 @@ class Connection {
   static Result<Connection> Open(const std::string& conninfo);
 
   Connection(Connection&& other) noexcept
-      : conn_(other.conn_), last_error_(std::move(other.last_error_)) {
+      : conn_(other.conn_),
+        last_error_(std::move(other.last_error_)),
+        last_command_tag_(std::move(other.last_command_tag_)) {
     other.conn_ = nullptr;
   }
   Connection& operator=(Connection&& other) noexcept;
@@ -70,6 +77,12 @@ class Connection {
   Result<PgResult> Query(const std::string& sql, const std::vector<std::string>& params = {});
   // Runs `copy_sql` (a COPY ... FROM STDIN statement) and sends `data` as its input.
   Status CopyIn(const std::string& copy_sql, std::string_view data);
+  // Runs COMMIT and checks its command tag (see the contract above).
+  Status Commit();
+
+  // The command tag ("COPY 12", "COMMIT", "ROLLBACK") of the last statement that the last Exec()
+  // or CopyIn() ran; empty after a failure and after Query().
+  const std::string& last_command_tag() const { return last_command_tag_; }
 
   // True when the socket is gone; the caller should open a new Connection.
   bool IsBroken() const { return conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD; }
@@ -86,6 +99,11 @@ class Connection {
 
   PGconn* conn_;
   PgErrorInfo last_error_;
+  std::string last_command_tag_;
 };
+
+// Ok when `tag`, the command tag of a COMMIT (or of a script ending in COMMIT), says COMMIT;
+// otherwise kUnavailable naming `operation` and the tag: the transaction was rolled back.
+Status CheckCommitTag(std::string_view tag, std::string_view operation);
 
 }  // namespace sqs2pg::pg

@@ -6,19 +6,36 @@
 #include "pg/sidecar_ddl.h"
 
 namespace sqs2pg::pg {
+namespace {
+
+// One chunk: $1 is `keep` in seconds, $2 the chunk size; answers the number of keys deleted.
+std::string PruneLedgerSql(const std::string& schema, LedgerKeying keying) {
+  const std::string ledger = QuoteIdent(schema) + "." + kLedgerTable;
+  // Rows are deleted by their whole primary key, so each is found through the key's B-tree. By
+  // message_key alone (the second key column) every chunk would scan the whole ledger.
+  const std::string key =
+      keying == LedgerKeying::kSentAtAndMessageId ? "sent_at, message_key" : "message_key";
+  const std::string match =
+      keying == LedgerKeying::kSentAtAndMessageId
+          ? "l.sent_at = doomed.sent_at AND l.message_key = doomed.message_key"
+          : "l.message_key = doomed.message_key";
+  return "WITH doomed AS (SELECT " + key + " FROM " + ledger +
+         " WHERE committed_at < now() - make_interval(secs => $1::double precision)"
+         " LIMIT $2 FOR UPDATE SKIP LOCKED),"
+         " gone AS (DELETE FROM " +
+         ledger + " l USING doomed WHERE " + match +
+         " RETURNING 1)"
+         " SELECT count(*) FROM gone";
+}
+
+}  // namespace
 
 Result<int64_t> PruneLedger(Connection& conn, const std::string& schema, std::chrono::seconds keep,
                             int chunk) {
-  const std::string ledger = QuoteIdent(schema) + "." + kLedgerTable;
-  const std::string sql =
-      "WITH doomed AS (SELECT message_key FROM " + ledger +
-      " WHERE committed_at < now() - make_interval(secs => $1::double precision)"
-      " LIMIT $2 FOR UPDATE SKIP LOCKED),"
-      " gone AS (DELETE FROM " +
-      ledger +
-      " l USING doomed"
-      " WHERE l.message_key = doomed.message_key RETURNING 1)"
-      " SELECT count(*) FROM gone";
+  // Read each time: a DBA may have replaced the ledger since the last pass.
+  Result<LedgerKeying> keying = DescribeLedgerKeying(conn, schema);
+  if (!keying.ok()) return keying.status().WithContext("pruning the ledger");
+  const std::string sql = PruneLedgerSql(schema, *keying);
   const std::vector<std::string> params = {std::to_string(keep.count()), std::to_string(chunk)};
   int64_t total = 0;
   while (true) {

@@ -9,7 +9,9 @@
 //  - PruneLedger() deletes keys whose committed_at is older than now() - keep, in chunks of
 //    `chunk` keys, each chunk its own short transaction; it returns how many it deleted. Rows are
 //    picked through the BRIN index on committed_at with FOR UPDATE SKIP LOCKED, so it never waits
-//    for ingest (which only writes recent keys) or for another replica's pruner.
+//    for ingest (which only writes recent keys) or for another replica's pruner. They are then
+//    deleted by the ledger's whole primary key (LedgerKeying, read from the catalog on each call),
+//    so a chunk costs index look-ups, not a scan of the ledger, however large it has grown.
 //  - LedgerPruner runs PruneLedger() on its own connection and thread: once right after Start(),
 //    then every `interval`. Failures (database down, no privilege) are logged as warnings and
 //    retried at the next interval; they never stop ingest. Stop() (or the destructor) ends the

@@ -7,6 +7,11 @@
 //    transaction under an advisory lock with CREATE ... IF NOT EXISTS, so processes starting at
 //    the same time do not collide. sqs2pg_mask() is created only if the pgcrypto extension is
 //    already installed; extensions are never created. The target table is never touched.
+//  - Before and after that, it refuses (kFailedPrecondition, naming each object and its owner)
+//    sidecar objects -- any relation named like sidecar.sql's tables and index, any function named
+//    like its functions -- owned by neither the connecting role nor the schema's owner (or a
+//    member of it, e.g. a superuser): where other roles may create objects, a planted ledger with
+//    a trigger, or a planted sqs2pg_mask, would run code as sqs2pg's role or capture its data.
 //  - It then checks that sqs2pg_ledger.message_key is a uuid and that the ledger's primary key is
 //    one of the two LedgerKeying names (kFailedPrecondition otherwise); EnsureSidecarInSchema()
 //    returns which.
@@ -38,5 +43,9 @@ Status EnsureSidecar(Connection& conn, const std::string& target_table);
 // The same for a known schema (as stored in the catalog, unquoted), returning the ledger's keying
 // (read from its primary key).
 Result<LedgerKeying> EnsureSidecarInSchema(Connection& conn, const std::string& schema);
+
+// The keying of `schema`.sqs2pg_ledger, read from its primary key, without creating or checking
+// anything else. kFailedPrecondition when the ledger is missing or keyed otherwise.
+Result<LedgerKeying> DescribeLedgerKeying(Connection& conn, const std::string& schema);
 
 }  // namespace sqs2pg::pg

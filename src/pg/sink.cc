@@ -200,7 +200,7 @@ Status Sink::FastPath(const std::vector<PendingRow>& rows, Stage* failed_at) {
   std::sort(copied_rows_.begin(), copied_rows_.end());
   SQS2PG_RETURN_IF_ERROR(CopyRows(rows));
   SQS2PG_RETURN_IF_ERROR(UpsertRejects());
-  return conn_->Exec("COMMIT");
+  return conn_->Commit();
 }
 
 Status Sink::EnsureStage() {
@@ -241,7 +241,7 @@ Status Sink::SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome
   }
   SQS2PG_RETURN_IF_ERROR(CopyRows(rows));
   SQS2PG_RETURN_IF_ERROR(UpsertRejects());
-  return conn_->Exec("COMMIT");
+  return conn_->Commit();
 }
 
 Result<BatchOutcome> Sink::WriteBatch(const std::vector<PendingRow>& rows,

@@ -19,9 +19,12 @@
 //    stage-and-anti-join cost is paid only by batches that contain redeliveries. Redeliveries
 //    come in bursts, so after such a batch the next ones start on the slow path until one has no
 //    redelivery.
-//  - Errors: kUnavailable when the connection broke or the server is shutting down, or on
-//    deadlock/serialization failures that persisted over 3 attempts (call Reconnect(), retry the
-//    same batch: the ledger makes a retry after an unknown COMMIT outcome safe). kInvalidArgument
+//  - Errors: kUnavailable when the connection broke or the server is shutting down, on
+//    deadlock/serialization failures that persisted over 3 attempts, or when the server answered
+//    the COMMIT with ROLLBACK (Connection::Commit(): the transaction had failed, nothing was
+//    committed). Then call Reconnect() and retry the same batch: the ledger makes a retry after
+//    an unknown COMMIT outcome safe. WriteBatch() succeeds only after a COMMIT the server
+//    confirmed, so a caller never deletes messages whose rows were rolled back. kInvalidArgument
 //    when the database refused a row (constraint, CHECK, type limit): retrying fails again;
 //    last_failed_row() then tells which row, when the server said so. Messages hold SQLSTATEs
 //    and object names, never row values.

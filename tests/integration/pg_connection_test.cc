@@ -112,5 +112,43 @@ TEST_F(PgConnectionTest, CopyInText) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM " + Table()), "2");
 }
 
+// A transaction that failed earlier (here: an error the caller ignored) is answered COMMIT ->
+// PGRES_COMMAND_OK with the tag ROLLBACK. Commit() must not call that a success: nothing was
+// committed, and the caller may retry the whole transaction.
+TEST_F(PgConnectionTest, CommitAnsweredWithRollbackIsRetryableAndCommitsNothing) {
+  CreateTable("a int");
+  Result<Connection> c = Connection::Open(url());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(c->Exec("BEGIN").ok());
+  ASSERT_TRUE(c->Exec("INSERT INTO " + Table() + " VALUES (1)").ok());
+  EXPECT_FALSE(c->Exec("SELECT 1 / 0").ok());  // the transaction is now aborted
+  Status s = c->Commit();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_THAT(s.message(), HasSubstr("ROLLBACK"));
+  EXPECT_THAT(s.message(), HasSubstr("nothing was committed"));
+  EXPECT_EQ(c->last_command_tag(), "ROLLBACK");
+  EXPECT_EQ(c->TransactionStatus(), PQTRANS_IDLE);
+  EXPECT_FALSE(c->IsBroken());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + Table()), "0");
+
+  // The same connection then commits normally.
+  ASSERT_TRUE(c->Exec("BEGIN").ok());
+  ASSERT_TRUE(c->Exec("INSERT INTO " + Table() + " VALUES (2)").ok());
+  Status ok = c->Commit();
+  EXPECT_TRUE(ok.ok()) << ok.ToString();
+  EXPECT_EQ(c->last_command_tag(), "COMMIT");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + Table()), "1");
+}
+
+TEST(PgCommitTagTest, OnlyCommitIsSuccess) {
+  EXPECT_TRUE(CheckCommitTag("COMMIT", "x").ok());
+  for (const char* tag : {"ROLLBACK", "", "COMMIT PREPARED", "commit"}) {
+    Status s = CheckCommitTag(tag, "committing batch");
+    EXPECT_EQ(s.code(), StatusCode::kUnavailable) << tag;
+    EXPECT_THAT(s.message(), HasSubstr("committing batch")) << tag;
+  }
+}
+
 }  // namespace
 }  // namespace sqs2pg::pg

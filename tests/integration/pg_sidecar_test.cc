@@ -13,6 +13,7 @@
 #include "pg/sidecar.h"
 #include "pg/sidecar_ddl.h"
 #include "support/pg_test_env.h"
+#include "support/pg_test_role.h"
 
 namespace sqs2pg::pg {
 namespace {
@@ -178,6 +179,77 @@ TEST_F(PgSidecarTest, MaskFunctionMatchesOpenSslHmac) {
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->Get(0, 0), expected) << field;
   }
+}
+
+// Sidecar ownership (issue 19, item 15). The schema is the admin's (a superuser's, as in these
+// tests); "planter" and "loader" are ordinary roles that may both use it and create in it.
+class PgSidecarOwnerTest : public PgSidecarTest {
+ protected:
+  void SetUp() override {
+    PgSidecarTest::SetUp();
+    CreateTable();
+    for (const testing::PgTestRole* role : {&planter_, &loader_}) {
+      Exec("GRANT USAGE, CREATE ON SCHEMA " + schema() + " TO " + role->name());
+    }
+    Exec("GRANT SELECT, INSERT ON " + Table() + " TO " + loader_.name());
+  }
+  Status EnsureAsLoader() {
+    Result<Connection> conn = Connection::Open(loader_.Conninfo());
+    if (!conn.ok()) return conn.status();
+    return EnsureSidecar(*conn, Table());
+  }
+
+  testing::PgTestRole planter_{"sqs2pg_planter"};
+  testing::PgTestRole loader_{"sqs2pg_loader"};
+};
+
+// A ledger another role made first (with the right shape) is refused by name and owner before
+// any DDL runs against it. (Before: CREATE INDEX on it failed with a bare "must be owner", or,
+// had the planter made the index too, the ledger and its triggers were used as they were.)
+TEST_F(PgSidecarOwnerTest, PlantedLedgerIsRefusedNamingItsOwner) {
+  ASSERT_EQ(planter_.Exec("CREATE TABLE " + Table("sqs2pg_ledger") +
+                          " (sent_at timestamptz NOT NULL, message_key uuid NOT NULL, "
+                          "committed_at timestamptz NOT NULL DEFAULT now(), "
+                          "PRIMARY KEY (sent_at, message_key))"),
+            "");
+  Status s = EnsureAsLoader();
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_THAT(s.message(), HasSubstr("table sqs2pg_ledger (owner " + planter_.name() + ")"));
+  EXPECT_THAT(s.message(), HasSubstr("connecting role (" + loader_.name() + ")"));
+  EXPECT_EQ(Scalar("SELECT to_regclass('" + Table("sqs2pg_rejects") + "') IS NULL"), "t")
+      << "no DDL should have run";
+}
+
+// Everything is there and the admin's, but another role added an overload of a sidecar function
+// (one that a bigint argument would pick): refused, although no DDL would run.
+TEST_F(PgSidecarOwnerTest, PlantedFunctionOverloadIsRefused) {
+  ASSERT_TRUE(EnsureSidecar(admin(), Table()).ok());
+  ASSERT_EQ(planter_.Exec("CREATE FUNCTION " + schema() +
+                          ".sqs2pg_app_version_text(bigint) RETURNS text LANGUAGE sql "
+                          "AS $$SELECT 'planted'$$"),
+            "");
+  Status s = EnsureAsLoader();
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_THAT(s.message(),
+              HasSubstr("function sqs2pg_app_version_text(bigint) (owner " + planter_.name()));
+  EXPECT_THAT(s.message(), Not(HasSubstr("sqs2pg_ledger")));  // only what is wrong is named
+}
+
+// The normal cases: objects made ahead by the schema's owner (the admin running the script), and
+// objects the connecting role made itself, are used.
+TEST_F(PgSidecarOwnerTest, ObjectsOfTheSchemaOwnerOrOfTheConnectingRoleAreUsed) {
+  Status own = EnsureAsLoader();  // the loader creates them: they are its own
+  ASSERT_TRUE(own.ok()) << own.ToString();
+  EXPECT_EQ(Scalar("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = '" +
+                   Table("sqs2pg_ledger") + "'::regclass"),
+            loader_.name());
+  Status again = EnsureAsLoader();
+  EXPECT_TRUE(again.ok()) << again.ToString();
+  // An admin-owned object next to them is trusted as well.
+  Exec("CREATE FUNCTION " + schema() +
+       ".sqs2pg_app_version_text(bigint) RETURNS text LANGUAGE sql AS $$SELECT 'admin'$$");
+  Status mixed = EnsureAsLoader();
+  EXPECT_TRUE(mixed.ok()) << mixed.ToString();
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "pg/sink.h"
+#include "support/pg_fault_proxy.h"
 #include "support/pg_test_env.h"
 
 namespace sqs2pg::pg {
@@ -404,6 +405,38 @@ TEST_F(PgSinkTest, BrokenConnectionIsUnavailableAndReconnectRecovers) {
   EXPECT_EQ(retry->inserted, 2);
   EXPECT_EQ(retry->duplicates, 1);
   EXPECT_EQ(Count(), "4");
+}
+
+// The server answers a batch's COMMIT with ROLLBACK, as it does when the transaction had failed
+// without the Sink noticing (tests/support/pg_fault_proxy.mjs turns the COMMIT into a ROLLBACK).
+// WriteBatch() must fail retryably, or its caller would delete messages whose rows are not in the
+// database; the retry then commits the batch once.
+TEST_F(PgSinkTest, CommitAnsweredWithRollbackFailsRetryably) {
+  CreateTable();
+  testing::PgFaultProxy proxy("rollback-commit");
+  ASSERT_FALSE(proxy.Conninfo().empty()) << "the proxy did not start";
+  Result<std::unique_ptr<Sink>> opened = Sink::Open(proxy.Conninfo(), Table());
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<Sink> sink = std::move(opened).value();
+
+  Result<BatchOutcome> out = sink->WriteBatch(MakeRows(0, 3), {{"r-1", "invalid_json", "", 1}});
+  EXPECT_EQ(proxy.faults(), 1);
+  ASSERT_FALSE(out.ok()) << "a rolled-back batch was reported committed";
+  EXPECT_EQ(out.status().code(), StatusCode::kUnavailable) << out.status().ToString();
+  EXPECT_THAT(out.status().message(), HasSubstr("ROLLBACK"));
+  EXPECT_EQ(Count(), "0");
+  EXPECT_EQ(Count("sqs2pg_ledger"), "0");
+  EXPECT_EQ(Count("sqs2pg_rejects"), "0");
+
+  ASSERT_TRUE(sink->Reconnect().ok());
+  Result<BatchOutcome> retry = sink->WriteBatch(MakeRows(0, 3), {{"r-1", "invalid_json", "", 1}});
+  ASSERT_TRUE(retry.ok()) << retry.status().ToString();
+  EXPECT_EQ(retry->inserted, 3);
+  EXPECT_EQ(retry->duplicates, 0);
+  EXPECT_EQ(proxy.commits(), 2);
+  EXPECT_EQ(Count(), "3");
+  EXPECT_EQ(Count("sqs2pg_ledger"), "3");
+  EXPECT_EQ(Count("sqs2pg_rejects"), "1");
 }
 
 TEST_F(PgSinkTest, OpenReportsMissingTableAndHidesPassword) {
