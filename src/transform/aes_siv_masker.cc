@@ -45,15 +45,16 @@ EVP_CIPHER* SivCipher() {
   return cipher;
 }
 
-// field_key = HKDF-SHA256(IKM = master, no salt, info = "sqs2pg aes-siv v1 " + field), 64 bytes.
-void DeriveFieldKey(std::string_view master, MaskField field, unsigned char out[kSivKeyBytes]) {
+// domain_key = HKDF-SHA256(IKM = master, no salt, info = "sqs2pg aes-siv v1 " + domain), 64 bytes.
+void DeriveDomainKey(std::string_view master, std::string_view domain,
+                     unsigned char out[kSivKeyBytes]) {
   EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
   if (kdf == nullptr) Die("EVP_KDF_fetch(HKDF)");
   EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
   EVP_KDF_free(kdf);
   if (ctx == nullptr) Die("EVP_KDF_CTX_new");
   std::string info(kHkdfInfoPrefix);
-  info += MaskFieldName(field);
+  info += domain;
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
@@ -66,10 +67,10 @@ void DeriveFieldKey(std::string_view master, MaskField field, unsigned char out[
   EVP_KDF_CTX_free(ctx);  // OpenSSL cleanses the HKDF state
 }
 
-// A context keyed with `key` for encryption or decryption, with the field's associated data
+// A context keyed with `key` for encryption or decryption, with the domain's associated data
 // already absorbed into S2V.
-EVP_CIPHER_CTX* NewFieldContext(const unsigned char key[kSivKeyBytes], std::string_view ad,
-                                bool encrypt) {
+EVP_CIPHER_CTX* NewDomainContext(const unsigned char key[kSivKeyBytes], std::string_view ad,
+                                 bool encrypt) {
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   if (ctx == nullptr) Die("EVP_CIPHER_CTX_new");
   int len = 0;
@@ -245,29 +246,49 @@ bool Base64UrlDecode(std::string_view text, std::string* out) {
 
 }  // namespace aes_siv_internal
 
-AesSivMasker::AesSivMasker(std::string_view master_key) : key_id_(MaskKeyId(master_key)) {
-  for (int i = 0; i < kFields; ++i) {
-    const auto field = static_cast<MaskField>(i);
-    const std::string_view name = MaskFieldName(field);
-    unsigned char key[kSivKeyBytes];
-    DeriveFieldKey(master_key, field, key);
-    encrypt_[i] = NewFieldContext(key, name, /*encrypt=*/true);
-    decrypt_[i] = NewFieldContext(key, name, /*encrypt=*/false);
-    // The first half of an AES-SIV key keys S2V (RFC 5297 section 2.6).
-    empty_tag_[i] = aes_siv_internal::S2v(
-        std::string_view(reinterpret_cast<const char*>(key), kSivKeyBytes / 2), {name}, "");
-    OPENSSL_cleanse(key, sizeof(key));
-  }
-  work_ = NewWorkContext();
+void AesSivMasker::CipherCtxFree::operator()(evp_cipher_ctx_st* ctx) const {
+  EVP_CIPHER_CTX_free(ctx);  // OpenSSL cleanses the key schedule
 }
 
-AesSivMasker::AesSivMasker(const AesSivMasker& other) : key_id_(other.key_id_) {
-  for (int i = 0; i < kFields; ++i) {
-    encrypt_[i] = Dup(other.encrypt_[i]);
-    decrypt_[i] = Dup(other.decrypt_[i]);
-    empty_tag_[i] = other.empty_tag_[i];
+AesSivMasker::AesSivMasker(std::string_view master_key, std::vector<std::string> domains)
+    : key_id_(MaskKeyId(master_key)) {
+  domains_.reserve(domains.size());
+  for (std::string& name : domains) {
+    unsigned char key[kSivKeyBytes];
+    DeriveDomainKey(master_key, name, key);
+    Domain d;
+    d.encrypt.reset(NewDomainContext(key, name, /*encrypt=*/true));
+    d.decrypt.reset(NewDomainContext(key, name, /*encrypt=*/false));
+    // The first half of an AES-SIV key keys S2V (RFC 5297 section 2.6).
+    d.empty_tag = aes_siv_internal::S2v(
+        std::string_view(reinterpret_cast<const char*>(key), kSivKeyBytes / 2), {name}, "");
+    OPENSSL_cleanse(key, sizeof(key));
+    d.name = std::move(name);
+    domains_.push_back(std::move(d));
   }
-  if (other.work_ != nullptr) work_ = NewWorkContext();
+  login_domains_ = domains_.size() >= kLoginMaskDomains.size();
+  for (size_t i = 0; login_domains_ && i < kLoginMaskDomains.size(); ++i) {
+    login_domains_ = domains_[i].name == kLoginMaskDomains[i];
+  }
+  work_.reset(NewWorkContext());
+}
+
+AesSivMasker::AesSivMasker(std::string_view master_key)
+    : AesSivMasker(master_key,
+                   std::vector<std::string>(kLoginMaskDomains.begin(), kLoginMaskDomains.end())) {}
+
+AesSivMasker::AesSivMasker(const AesSivMasker& other)
+    : key_id_(other.key_id_), login_domains_(other.login_domains_) {
+  domains_.reserve(other.domains_.size());
+  for (const Domain& o : other.domains_) {
+    Domain d;
+    d.name = o.name;
+    d.encrypt.reset(Dup(o.encrypt.get()));
+    d.decrypt.reset(Dup(o.decrypt.get()));
+    d.empty_tag = o.empty_tag;
+    domains_.push_back(std::move(d));
+  }
+  if (other.work_ != nullptr) work_.reset(NewWorkContext());
 }
 
 AesSivMasker& AesSivMasker::operator=(const AesSivMasker& other) {
@@ -280,51 +301,55 @@ AesSivMasker& AesSivMasker::operator=(const AesSivMasker& other) {
 
 AesSivMasker::AesSivMasker(AesSivMasker&& other) noexcept { *this = std::move(other); }
 
+// Swaps, so that whatever this held (its scratch buffer included) is cleansed when `other` goes.
 AesSivMasker& AesSivMasker::operator=(AesSivMasker&& other) noexcept {
   std::swap(key_id_, other.key_id_);
-  for (int i = 0; i < kFields; ++i) {
-    std::swap(encrypt_[i], other.encrypt_[i]);
-    std::swap(decrypt_[i], other.decrypt_[i]);
-    std::swap(empty_tag_[i], other.empty_tag_[i]);
-  }
+  std::swap(domains_, other.domains_);
+  std::swap(login_domains_, other.login_domains_);
   std::swap(work_, other.work_);
   std::swap(scratch_, other.scratch_);
   return *this;
 }
 
 AesSivMasker::~AesSivMasker() {
-  for (int i = 0; i < kFields; ++i) {
-    EVP_CIPHER_CTX_free(encrypt_[i]);  // null-safe; OpenSSL cleanses the key schedule
-    EVP_CIPHER_CTX_free(decrypt_[i]);
-  }
-  EVP_CIPHER_CTX_free(work_);
   if (!scratch_.empty()) OPENSSL_cleanse(scratch_.data(), scratch_.size());
 }
 
-std::string AesSivMasker::Mask(MaskField field, std::string_view value) {
+size_t AesSivMasker::LoginDomain(MaskField field) const {
+  if (!login_domains_) Die("a MaskField used on an AesSivMasker without the login domains");
+  return static_cast<size_t>(field);
+}
+
+const AesSivMasker::Domain& AesSivMasker::DomainAt(size_t i) const {
+  if (work_ == nullptr) Die("use of a moved-from AesSivMasker");
+  if (i >= domains_.size()) Die("mask domain index out of range");
+  return domains_[i];
+}
+
+std::string AesSivMasker::Mask(size_t domain, std::string_view value) {
   std::string out;
-  MaskInto(field, value, &out);
+  MaskInto(domain, value, &out);
   return out;
 }
 
-void AesSivMasker::MaskInto(MaskField field, std::string_view value, std::string* out) {
-  const int f = static_cast<int>(field);
-  if (work_ == nullptr) Die("use of a moved-from AesSivMasker");
+void AesSivMasker::MaskInto(size_t domain, std::string_view value, std::string* out) {
+  const Domain& d = DomainAt(domain);
   if (value.size() > kMaxValueBytes) Die("value longer than AesSivMasker::kMaxValueBytes");
   const size_t n = value.size();
   scratch_.resize(kTag + n);
   auto* payload = reinterpret_cast<unsigned char*>(scratch_.data());
   if (n == 0) {
-    std::memcpy(payload, empty_tag_[f].data(), kTag);
+    std::memcpy(payload, d.empty_tag.data(), kTag);
   } else {
     int len = 0;
     int final_len = 0;
     unsigned char tail[kBlock];  // SIV's final step writes nothing
-    if (EVP_CIPHER_CTX_copy(work_, encrypt_[f]) != 1 ||
-        EVP_EncryptUpdate(work_, payload + kTag, &len, Bytes(value), static_cast<int>(n)) != 1 ||
-        static_cast<size_t>(len) != n || EVP_EncryptFinal_ex(work_, tail, &final_len) != 1 ||
+    EVP_CIPHER_CTX* work = work_.get();
+    if (EVP_CIPHER_CTX_copy(work, d.encrypt.get()) != 1 ||
+        EVP_EncryptUpdate(work, payload + kTag, &len, Bytes(value), static_cast<int>(n)) != 1 ||
+        static_cast<size_t>(len) != n || EVP_EncryptFinal_ex(work, tail, &final_len) != 1 ||
         final_len != 0 ||
-        EVP_CIPHER_CTX_ctrl(work_, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kTag), payload) != 1) {
+        EVP_CIPHER_CTX_ctrl(work, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kTag), payload) != 1) {
       Die("AES-256-SIV encryption");
     }
   }
@@ -338,9 +363,8 @@ void AesSivMasker::MaskInto(MaskField field, std::string_view value, std::string
   aes_siv_internal::Base64UrlEncode(scratch_, p);
 }
 
-Result<std::string> AesSivMasker::Unmask(MaskField field, std::string_view masked) {
-  const int f = static_cast<int>(field);
-  if (work_ == nullptr) Die("use of a moved-from AesSivMasker");
+Result<std::string> AesSivMasker::Unmask(size_t domain, std::string_view masked) {
+  const Domain& d = DomainAt(domain);
   if (DetectMaskScheme(masked) == MaskScheme::kHmacSha256) {
     return FailedPreconditionError(
         "this is an hmac-sha256 mask: HMAC masks are one-way and cannot be unmasked (only aes-siv "
@@ -368,11 +392,10 @@ Result<std::string> AesSivMasker::Unmask(MaskField field, std::string_view maske
   }
   const auto* payload = reinterpret_cast<const unsigned char*>(scratch_.data());
   const size_t n = scratch_.size() - kTag;
-  const Status auth_failed =
-      DataLossError("authentication failed: the mask was altered, or it is not a " +
-                    std::string(MaskFieldName(field)) + " mask");
+  const Status auth_failed = DataLossError(
+      "authentication failed: the mask was altered, or it is not a mask of domain " + d.name);
   if (n == 0) {
-    if (CRYPTO_memcmp(payload, empty_tag_[f].data(), kTag) != 0) return auth_failed;
+    if (CRYPTO_memcmp(payload, d.empty_tag.data(), kTag) != 0) return auth_failed;
     return std::string();
   }
   if (n > kMaxValueBytes) return auth_failed;  // no mask of ours is this long
@@ -381,14 +404,15 @@ Result<std::string> AesSivMasker::Unmask(MaskField field, std::string_view maske
   int len = 0;
   int final_len = 0;
   unsigned char tail[kBlock];  // SIV's final step writes nothing
-  if (EVP_CIPHER_CTX_copy(work_, decrypt_[f]) != 1 ||
-      EVP_CIPHER_CTX_ctrl(work_, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTag),
+  EVP_CIPHER_CTX* work = work_.get();
+  if (EVP_CIPHER_CTX_copy(work, d.decrypt.get()) != 1 ||
+      EVP_CIPHER_CTX_ctrl(work, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTag),
                           const_cast<unsigned char*>(payload)) != 1) {
     Die("AES-256-SIV decryption setup");
   }
-  const bool ok = EVP_DecryptUpdate(work_, plain, &len, payload + kTag, static_cast<int>(n)) == 1 &&
+  const bool ok = EVP_DecryptUpdate(work, plain, &len, payload + kTag, static_cast<int>(n)) == 1 &&
                   static_cast<size_t>(len) == n &&
-                  EVP_DecryptFinal_ex(work_, tail, &final_len) == 1 && final_len == 0;
+                  EVP_DecryptFinal_ex(work, tail, &final_len) == 1 && final_len == 0;
   ERR_clear_error();  // a failed authentication leaves nothing worth reporting on the queue
   if (!ok) {
     OPENSSL_cleanse(value.data(), value.size());

@@ -1,55 +1,64 @@
-// AesSivMasker: reversible pseudonymisation of PII fields with deterministic authenticated
+// AesSivMasker: reversible pseudonymisation of personal data with deterministic authenticated
 // encryption, AES-SIV (RFC 5297) over AES-256 (OpenSSL 3's EVP "AES-256-SIV", 512-bit key). Equal
 // values still give equal masks (duplicates stay visible to analysts), but a holder of the master
 // key can recover the original, and a changed mask or a wrong key is detected, never mis-decoded.
 //
-// Contract (format "s1", documented in the README; decryptable by any RFC 5297 implementation):
-//   field_key = HKDF-SHA256(IKM = master_key, salt = none, info = "sqs2pg aes-siv v1 " + field,
-//                           L = 64 bytes)                    field is MaskFieldName(): ip,
-//                           device_id
-//   tag, ct   = AES-SIV(key = field_key, associated data = [field], plaintext = value)
-//               (RFC 5297 with AES-256: the first 32 bytes of field_key key S2V/CMAC, the last 32
-//               key CTR; tag is the 16-byte synthetic IV, ct is as long as value)
-//   masked    = "s1." + MaskKeyId(master_key) + "." + base64url(tag || ct)
-//               (RFC 4648 section 5 alphabet, no padding)
+// Contract (format "s1", documented in the README; decryptable by any RFC 5297 implementation),
+// for a value of the mask domain `domain` (see mask_scheme.h; the login's are "ip", "device_id"):
+//   domain_key = HKDF-SHA256(IKM = master_key, salt = none, info = "sqs2pg aes-siv v1 " + domain,
+//                            L = 64 bytes)
+//   tag, ct    = AES-SIV(key = domain_key, associated data = [domain], plaintext = value)
+//                (RFC 5297 with AES-256: the first 32 bytes of domain_key key S2V/CMAC, the last
+//                32 key CTR; tag is the 16-byte synthetic IV, ct is as long as value)
+//   masked     = "s1." + MaskKeyId(master_key) + "." + base64url(tag || ct)
+//                (RFC 4648 section 5 alphabet, no padding)
+//  - Domains: the constructor keys one pair of contexts per domain, in the order given; a domain
+//    index is a position in that list. The same domain twice is allowed (both give the same masks).
+//    The one-argument constructor uses kLoginMaskDomains, and the MaskField overloads are thin
+//    wrappers for them: kIp is domain 0, kDeviceId domain 1 (calling them on a masker built with
+//    other domains is a programming error and aborts).
 //  - Length: MaskedSize(n) = 12 + ceil(4 * (16 + n) / 3) characters, all ASCII, for an n-byte
 //    value: 54 for a 15-byte IPv4 address, 256 for 167 bytes, the most a varchar(256) column holds
-//    (MaxValueBytes(256) == 167). Callers that store masks must reject longer values rather than
-//    cut the mask (a cut mask cannot be decrypted).
+//    (MaxValueBytes(256) == 167). MinMaskedSize() = MaskedSize(0) = 34, the shortest possible mask.
+//    Callers that store masks must reject longer values rather than cut the mask (a cut mask cannot
+//    be decrypted).
 //  - Distinct from the hmac-sha256 scheme: different derivation (HKDF, not the HMAC masker's
-//    HMAC(master, "sqs2pg:v1:" + field)), and an "s1." prefix where HMAC masks are 64 hex digits.
+//    HMAC(master, "sqs2pg:v1:" + domain)), and an "s1." prefix where HMAC masks are 64 hex digits.
 //  - The empty value: OpenSSL's SIV cannot encrypt an empty plaintext, so its tag (the whole mask
-//    payload) is computed once per field at construction with the RFC's S2V over AES-CMAC
+//    payload) is computed once per domain at construction with the RFC's S2V over AES-CMAC
 //    (aes_siv_internal::S2v); the format and the decryption are the same as for any other value.
-//  - Unmask reverses Mask for the same field and master key. Errors (messages never contain the
+//  - Unmask reverses Mask for the same domain and master key. Errors (messages never contain the
 //    value, only its position is the caller's to add):
 //      kFailedPrecondition  an hmac-sha256 mask (one-way: it cannot be unmasked), or a mask made
 //                           with another master key (its key id differs from key_id())
 //      kInvalidArgument     not an aes-siv mask at all (bad prefix, key id, base64url, length)
 //      kDataLoss            authentication failed: the mask was altered, or belongs to another
-//      field
+//                           domain
 //    Base64url is decoded strictly (no padding, no non-zero trailing bits), so changing any single
 //    character of a mask makes Unmask fail.
-//  - Performance: per field, one context keyed at construction with the field's associated data
-//    already absorbed; each value copies it (EVP_CIPHER_CTX_copy) into a working context instead of
-//    deriving or scheduling keys again. (OpenSSL's SIV allows one encryption per initialisation
-//    and re-initialising without the key does not reset it, so a copy is the cheap path.) No
+//  - Performance: per domain, one context keyed at construction with the domain's associated data
+//    already absorbed; each value copies it (EVP_CIPHER_CTX_copy) into a working context instead
+//    of deriving or scheduling keys again, so the cost per value does not depend on how many
+//    domains there are. (OpenSSL's SIV allows one encryption per initialisation and
+//    re-initialising without the key does not reset it, so a copy is the cheap path.) No
 //    allocation by sqs2pg per value once warmed up; OpenSSL's context copy allocates internally.
 //  - Thread-safety: NOT thread-safe (the working context and scratch buffer are reused). Give each
 //    thread its own copy; copies are independent. A moved-from AesSivMasker may only be destroyed
 //    or assigned to.
 //  - Ownership/secrets: the master key is read by the constructor and not retained; the derived
-//    field keys are cleansed right after keying the contexts and live on only inside OpenSSL's
+//    domain keys are cleansed right after keying the contexts and live on only inside OpenSSL's
 //    contexts, which OpenSSL cleanses when they are freed. Unmask's result is the caller's.
 //  - Errors at mask time: none. Failure of OpenSSL itself (no AES-256-SIV or HKDF in the default
-//    provider, out of memory) or a value longer than kMaxValueBytes aborts with a message that
-//    names neither key nor value.
+//    provider, out of memory), a value longer than kMaxValueBytes, or a domain index out of range
+//    aborts with a message that names neither key nor value.
 #pragma once
 
 #include <array>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "transform/mask_scheme.h"
@@ -63,7 +72,11 @@ class AesSivMasker {
   static constexpr size_t kTagBytes = 16;
   static constexpr size_t kMaxValueBytes = size_t{1} << 30;  // OpenSSL's update takes an int
 
-  explicit AesSivMasker(std::string_view master_key);  // derives and schedules both field keys
+  // Keys one context pair per domain, in the order given; domain indexes are positions in
+  // `domains`.
+  AesSivMasker(std::string_view master_key, std::vector<std::string> domains);
+  // The login domains (kLoginMaskDomains): MaskField::kIp is domain 0, kDeviceId domain 1.
+  explicit AesSivMasker(std::string_view master_key);
   AesSivMasker(const AesSivMasker& other);
   AesSivMasker& operator=(const AesSivMasker& other);
   AesSivMasker(AesSivMasker&& other) noexcept;
@@ -74,6 +87,8 @@ class AesSivMasker {
   static constexpr size_t MaskedSize(size_t value_bytes) {
     return 12 + (4 * (kTagBytes + value_bytes) + 2) / 3;
   }
+  // The shortest mask there is: that of the empty value.
+  static constexpr size_t MinMaskedSize() { return MaskedSize(0); }
   // The longest value (in bytes) whose mask fits in max_chars characters (0 if none does).
   static constexpr size_t MaxValueBytes(size_t max_chars) {
     if (max_chars < MaskedSize(0)) return 0;
@@ -83,21 +98,48 @@ class AesSivMasker {
   // MaskKeyId of the master key; every mask carries it.
   const std::string& key_id() const { return key_id_; }
 
-  std::string Mask(MaskField field, std::string_view value);
-  // Replaces *out with the mask of value, reusing its capacity.
-  void MaskInto(MaskField field, std::string_view value, std::string* out);
+  size_t domain_count() const { return domains_.size(); }
+  const std::string& domain(size_t i) const { return DomainAt(i).name; }  // aborts if none
 
-  // The original value of a mask made by Mask(field, ...) under the same master key.
-  Result<std::string> Unmask(MaskField field, std::string_view masked);
+  std::string Mask(size_t domain, std::string_view value);
+  // Replaces *out with the mask of value, reusing its capacity.
+  void MaskInto(size_t domain, std::string_view value, std::string* out);
+  // The original value of a mask made by Mask(domain, ...) under the same master key and domain.
+  Result<std::string> Unmask(size_t domain, std::string_view masked);
+
+  // The login fields (see above).
+  std::string Mask(MaskField field, std::string_view value) {
+    return Mask(LoginDomain(field), value);
+  }
+  void MaskInto(MaskField field, std::string_view value, std::string* out) {
+    MaskInto(LoginDomain(field), value, out);
+  }
+  Result<std::string> Unmask(MaskField field, std::string_view masked) {
+    return Unmask(LoginDomain(field), masked);
+  }
 
  private:
-  static constexpr int kFields = 2;
+  struct CipherCtxFree {
+    void operator()(evp_cipher_ctx_st* ctx) const;
+  };
+  using CipherCtx = std::unique_ptr<evp_cipher_ctx_st, CipherCtxFree>;
+  struct Domain {
+    std::string name;
+    CipherCtx encrypt;  // keyed, the domain's associated data absorbed
+    CipherCtx decrypt;  // keyed, the domain's associated data absorbed
+    std::array<unsigned char, kTagBytes> empty_tag = {};
+  };
+
+  // The domain index of a login field; aborts unless this masker has the login domains.
+  size_t LoginDomain(MaskField field) const;
+  // The domain at index i; aborts if there is none (out of range, or a moved-from masker).
+  const Domain& DomainAt(size_t i) const;
+
   std::string key_id_;
-  evp_cipher_ctx_st* encrypt_[kFields] = {nullptr, nullptr};  // keyed, field AD absorbed
-  evp_cipher_ctx_st* decrypt_[kFields] = {nullptr, nullptr};  // keyed, field AD absorbed
-  evp_cipher_ctx_st* work_ = nullptr;                         // per-value copy of one of those
-  std::array<unsigned char, kTagBytes> empty_tag_[kFields] = {};
-  std::string scratch_;  // tag || ciphertext of the value in hand
+  std::vector<Domain> domains_;
+  bool login_domains_ = false;  // domains_ begins with kLoginMaskDomains
+  CipherCtx work_;              // per-value copy of one of the domains' contexts
+  std::string scratch_;         // tag || ciphertext of the value in hand
 };
 
 namespace aes_siv_internal {

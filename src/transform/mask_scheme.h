@@ -1,9 +1,14 @@
-// The vocabulary shared by the maskers: which field a value belongs to, which masking scheme is
-// in use, how to tell the schemes' outputs apart, and the key id that names a master key.
+// The vocabulary shared by the maskers: which mask domain a value belongs to, which masking
+// scheme is in use, how to tell the schemes' outputs apart, and the key id that names a master key.
 //
 // Contract:
-//  - MaskField names the two personal-data fields; MaskFieldName gives the name used in key
-//    derivation labels and as AES-SIV associated data: "ip" or "device_id".
+//  - A mask domain is a string (a mapping column's mask_domain, by default its path) that names
+//    the key a value is masked under: the maskers derive one key per domain, and use the domain
+//    in key derivation labels and as AES-SIV associated data. The same domain gives the same
+//    masks (linkable across columns and streams); different domains never do.
+//  - MaskField names the login event's two personal-data fields, which are the domains "ip" and
+//    "device_id" (MaskFieldName); kLoginMaskDomains lists them in MaskField order, so a masker
+//    built with them has kIp as domain 0 and kDeviceId as domain 1.
 //  - MaskScheme: kHmacSha256 ("hmac-sha256", one-way; the default) or kAesSiv ("aes-siv",
 //    deterministic authenticated encryption that a key holder can reverse). Parse* accept exactly
 //    those names and return nullopt for anything else.
@@ -16,6 +21,7 @@
 //  - Pure functions; thread-safe. Failure of OpenSSL itself aborts with a message.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +33,9 @@ enum class MaskField { kIp, kDeviceId };
 // "ip", "device_id".
 std::string_view MaskFieldName(MaskField f);
 std::optional<MaskField> ParseMaskField(std::string_view name);
+
+// The domains of the login mapping, in MaskField order: {"ip", "device_id"}.
+inline constexpr std::array<std::string_view, 2> kLoginMaskDomains = {"ip", "device_id"};
 
 enum class MaskScheme { kHmacSha256, kAesSiv };
 

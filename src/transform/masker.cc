@@ -67,30 +67,48 @@ EVP_MAC_CTX* Dup(EVP_MAC_CTX* ctx) {
 
 }  // namespace
 
-Masker::Masker(std::string_view master_key) : Masker(MaskScheme::kHmacSha256, master_key) {}
-
-Masker::Masker(MaskScheme scheme, std::string_view master_key)
-    : scheme_(scheme), key_id_(MaskKeyId(master_key)) {
-  if (scheme == MaskScheme::kAesSiv) {
-    siv_.emplace(master_key);
-    return;
-  }
-  EVP_MAC_CTX* master =
-      NewKeyedContext(reinterpret_cast<const unsigned char*>(master_key.data()), master_key.size());
-  for (int i = 0; i < kFields; ++i) {
-    std::string label(kLabelPrefix);
-    label += MaskFieldName(static_cast<MaskField>(i));
-    unsigned char field_key[kSha256Bytes];
-    MacInto(master, label, field_key);
-    ctx_[i] = NewKeyedContext(field_key, sizeof(field_key));
-    OPENSSL_cleanse(field_key, sizeof(field_key));
-  }
-  EVP_MAC_CTX_free(master);  // frees (and OpenSSL cleanses) the master key schedule
+void Masker::MacCtxFree::operator()(evp_mac_ctx_st* ctx) const {
+  EVP_MAC_CTX_free(ctx);  // OpenSSL cleanses the key schedule
 }
 
+Masker::Masker(MaskScheme scheme, std::string_view master_key, std::vector<std::string> domains)
+    : scheme_(scheme), key_id_(MaskKeyId(master_key)), domains_(std::move(domains)) {
+  login_domains_ = domains_.size() >= kLoginMaskDomains.size();
+  for (size_t i = 0; login_domains_ && i < kLoginMaskDomains.size(); ++i) {
+    login_domains_ = domains_[i] == kLoginMaskDomains[i];
+  }
+  if (scheme == MaskScheme::kAesSiv) {
+    siv_.emplace(master_key, domains_);
+    return;
+  }
+  MacCtx master(NewKeyedContext(reinterpret_cast<const unsigned char*>(master_key.data()),
+                                master_key.size()));
+  ctx_.reserve(domains_.size());
+  for (const std::string& domain : domains_) {
+    std::string label(kLabelPrefix);
+    label += domain;
+    unsigned char domain_key[kSha256Bytes];
+    MacInto(master.get(), label, domain_key);
+    ctx_.emplace_back(NewKeyedContext(domain_key, sizeof(domain_key)));
+    OPENSSL_cleanse(domain_key, sizeof(domain_key));
+  }
+  // `master` goes out of scope here: freed, and its key schedule cleansed by OpenSSL.
+}
+
+Masker::Masker(MaskScheme scheme, std::string_view master_key)
+    : Masker(scheme, master_key,
+             std::vector<std::string>(kLoginMaskDomains.begin(), kLoginMaskDomains.end())) {}
+
+Masker::Masker(std::string_view master_key) : Masker(MaskScheme::kHmacSha256, master_key) {}
+
 Masker::Masker(const Masker& other)
-    : scheme_(other.scheme_), key_id_(other.key_id_), siv_(other.siv_) {
-  for (int i = 0; i < kFields; ++i) ctx_[i] = Dup(other.ctx_[i]);
+    : scheme_(other.scheme_),
+      key_id_(other.key_id_),
+      domains_(other.domains_),
+      login_domains_(other.login_domains_),
+      siv_(other.siv_) {
+  ctx_.reserve(other.ctx_.size());
+  for (const MacCtx& ctx : other.ctx_) ctx_.emplace_back(Dup(ctx.get()));
 }
 
 Masker& Masker::operator=(const Masker& other) {
@@ -106,37 +124,46 @@ Masker::Masker(Masker&& other) noexcept { *this = std::move(other); }
 Masker& Masker::operator=(Masker&& other) noexcept {
   std::swap(scheme_, other.scheme_);
   std::swap(key_id_, other.key_id_);
-  for (int i = 0; i < kFields; ++i) std::swap(ctx_[i], other.ctx_[i]);
+  std::swap(domains_, other.domains_);
+  std::swap(login_domains_, other.login_domains_);
+  std::swap(ctx_, other.ctx_);
   std::swap(siv_, other.siv_);
   return *this;
 }
 
-Masker::~Masker() {
-  for (EVP_MAC_CTX* ctx : ctx_) EVP_MAC_CTX_free(ctx);  // null-safe
+Masker::~Masker() = default;
+
+const std::string& Masker::domain(size_t i) const {
+  if (i >= domains_.size()) Die("mask domain index out of range (or a moved-from Masker)");
+  return domains_[i];
 }
 
-std::string Masker::Mask(MaskField field, std::string_view value) {
+size_t Masker::LoginDomain(MaskField field) const {
+  if (!login_domains_) Die("a MaskField used on a Masker without the login domains");
+  return static_cast<size_t>(field);
+}
+
+std::string Masker::Mask(size_t domain, std::string_view value) {
   std::string out;
-  MaskInto(field, value, &out);
+  MaskInto(domain, value, &out);
   return out;
 }
 
-void Masker::MaskInto(MaskField field, std::string_view value, std::string* out) {
+void Masker::MaskInto(size_t domain, std::string_view value, std::string* out) {
   if (siv_) {
-    siv_->MaskInto(field, value, out);
+    siv_->MaskInto(domain, value, out);
     return;
   }
   out->resize(kMaskedHexChars);
-  MaskInto(field, value, out->data());
+  MaskInto(domain, value, out->data());
 }
 
-void Masker::MaskInto(MaskField field, std::string_view value, char out_hex[64]) {
+void Masker::MaskInto(size_t domain, std::string_view value, char out_hex[64]) {
   static constexpr char kHex[] = "0123456789abcdef";
   if (siv_) Die("the 64-character MaskInto is for hmac-sha256 only");
-  EVP_MAC_CTX* ctx = ctx_[static_cast<int>(field)];
-  if (ctx == nullptr) Die("use of a moved-from Masker");
+  if (domain >= ctx_.size()) Die("mask domain index out of range (or a moved-from Masker)");
   unsigned char digest[kSha256Bytes];
-  MacInto(ctx, value, digest);
+  MacInto(ctx_[domain].get(), value, digest);
   for (size_t i = 0; i < kSha256Bytes; ++i) {
     out_hex[2 * i] = kHex[digest[i] >> 4];
     out_hex[2 * i + 1] = kHex[digest[i] & 0xF];
