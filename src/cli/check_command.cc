@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/error_hints.h"
+#include "cli/mapped_target.h"
 #include "pg/conninfo_redact.h"
 #include "pg/sink.h"
 #include "sqs/credential_common.h"
@@ -127,23 +128,34 @@ int CheckCommand(const Settings& settings) {
     report(false, "database", "not connected: " + pg::RedactConninfo(settings.database_url));
     return 1;
   }
-  Result<std::unique_ptr<pg::Sink>> sink = pg::Sink::Open(settings.database_url, settings.table);
-  if (sink.ok()) {
-    const auto& columns = (*sink)->columns();
-    report(true, "database", "connected; ledger and rejects tables present");
-    // A warning, not a failure: the connection works, but whoever answers gets the password.
-    if (auto unverified = pg::UnverifiedRemoteServer(settings.database_url)) {
-      ReportLine("warn", "tls", pg::UnverifiedServerWarning(*unverified));
-    }
-    report(true, "schema",
-           fmt::format("{}: all columns present (app_version {})", settings.table,
-                       columns.app_version_type == transform::VersionColumnType::kInteger
-                           ? "integer: versions are encoded as M*1000000+m*1000+p"
-                           : "text: versions stored as sent"));
-  } else {
-    report(false, "database", sink.status().ToString());
+  Result<pg::Connection> conn = pg::Connection::Open(settings.database_url);
+  if (!conn.ok()) {
+    report(false, "database", conn.status().ToString());
+    return mapping.ok() ? 1 : 2;
+  }
+  // A warning, not a failure: the connection works, but whoever answers gets the password.
+  if (auto unverified = pg::UnverifiedRemoteServer(settings.database_url)) {
+    ReportLine("warn", "tls", pg::UnverifiedServerWarning(*unverified));
   }
   if (!mapping.ok()) return 2;  // a configuration error, as for drain and run
+  Result<MappedTarget> mapped = PrepareMappedTarget(settings, *conn, MaskSchemeSetting(settings));
+  if (!mapped.ok()) {
+    report(false, "schema", mapped.status().ToString());
+    return mapped.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  report(true, "schema",
+         fmt::format("{}: {} column(s) mapped", mapped->target.shape.display_name,
+                     mapped->mapping->columns.size()));
+  for (const std::string& line : DescribeMapping(*mapped->mapping)) {
+    std::fputs(fmt::format("{:<20}{}\n", "", line).c_str(), stdout);
+  }
+  for (const std::string& warning : mapped->mapping->warnings)
+    ReportLine("warn", "mapping", warning);
+  Result<std::unique_ptr<pg::Sink>> sink =
+      pg::Sink::Open(settings.database_url, mapped->table, mapped->Layout());
+  report(sink.ok(), "database",
+         sink.ok() ? std::string("connected; ledger and rejects tables present")
+                   : sink.status().ToString());
   return all_ok ? 0 : 1;
 }
 

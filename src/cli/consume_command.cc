@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/error_hints.h"
+#include "cli/mapped_target.h"
 #include "cli/signals.h"
 #include "ops/cpu_scheduling.h"
 #include "ops/dependency_monitor.h"
@@ -21,8 +22,8 @@
 #include "pg/ledger_pruner.h"
 #include "pg/sink.h"
 #include "pipeline/pipeline.h"
-#include "transform/event_transformer.h"
 #include "transform/masker.h"
+#include "transform/row_transformer.h"
 
 namespace sqs2pg::cli {
 namespace {
@@ -88,8 +89,7 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
     spdlog::error("{}", key.status().message());
     return 2;
   }
-  // Only checked for now (issue 14): a broken mapping file is a configuration error before any
-  // message is touched.
+  // A broken mapping file is a configuration error before anything is touched.
   if (Result<transform::mapping::MappingSpec> mapping = LoadMapping(settings); !mapping.ok()) {
     spdlog::error("{}", mapping.status().message());
     return 2;
@@ -122,9 +122,23 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
     spdlog::error("database: {}", pg::RedactConninfo(settings.database_url));
     return 2;
   }
+  // The mapping compiled against the table: a mapping that does not fit is a configuration error.
+  const transform::MaskScheme scheme = MaskSchemeSetting(settings);
+  Result<MappedTarget> mapped = [&]() -> Result<MappedTarget> {
+    SQS2PG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(settings.database_url));
+    return PrepareMappedTarget(settings, conn, scheme);
+  }();
+  if (!mapped.ok()) {
+    spdlog::error("{}: {}",
+                  mapped.status().code() == StatusCode::kInvalidArgument ? "mapping" : "database",
+                  mapped.status().message());
+    return mapped.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  for (const std::string& warning : mapped->mapping->warnings) spdlog::warn("{}", warning);
   std::vector<std::unique_ptr<pg::Sink>> sinks;
   for (int i = 0; i < writer_count; ++i) {
-    Result<std::unique_ptr<pg::Sink>> sink = pg::Sink::Open(settings.database_url, settings.table);
+    Result<std::unique_ptr<pg::Sink>> sink =
+        pg::Sink::Open(settings.database_url, mapped->table, mapped->Layout());
     if (!sink.ok()) {
       spdlog::error("database: {}", sink.status().message());
       return 1;
@@ -135,8 +149,9 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   if (auto unverified = pg::UnverifiedRemoteServer(settings.database_url)) {
     spdlog::warn("{}", pg::UnverifiedServerWarning(*unverified));
   }
-  spdlog::info("{}: queue {} via {} ({}), table {}, credentials from {}", command,
-               settings.queue_url, sqs->endpoint, sqs->region, settings.table,
+  spdlog::info("{}: queue {} via {} ({}), table {}, mapping {}, credentials from {}", command,
+               settings.queue_url, sqs->endpoint, sqs->region, mapped->target.shape.display_name,
+               settings.mapping.empty() ? std::string("built-in login mapping") : settings.mapping,
                sqs->credentials_source);
 
   pipeline::PipelineOptions options;
@@ -156,6 +171,8 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   options.db_retry_timeout = std::chrono::seconds(settings.db_retry_timeout);
   options.sqs_retry_timeout = std::chrono::seconds(settings.sqs_retry_timeout);
   options.shutdown_timeout = std::chrono::seconds(settings.shutdown_timeout);
+  options.receive_message_attributes = mapped->mapping->needs_message_attributes;
+  options.receive_sender_id = mapped->mapping->needs_sender_id;
 
   std::optional<pg::LedgerPruner> pruner;
   if (settings.ledger_prune_interval > 0) {
@@ -204,14 +221,17 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
                    settings.cpu_scheduling, applied.message());
     }
   }
-  transform::Masker masker(MaskSchemeSetting(settings), *key);
+  transform::Masker masker(scheme, *key, mapped->mapping->mask_domains);
   OPENSSL_cleanse(key->data(), key->size());  // the masker holds its own keyed state
-  spdlog::info("masking ip and device_id with {} (key id {})",
+  std::string domains;
+  for (const std::string& d : mapped->mapping->mask_domains)
+    domains += (domains.empty() ? "" : ", ") + d;
+  spdlog::info("masking {} with {} (key id {})", domains.empty() ? std::string("nothing") : domains,
                transform::MaskSchemeName(masker.scheme()), masker.key_id());
   std::vector<pipeline::WriterParts> writers;
   writers.reserve(sinks.size());
   for (auto& sink : sinks) {
-    writers.push_back({sink.get(), transform::EventTransformer(first_sink.columns(), masker)});
+    writers.push_back({sink.get(), transform::RowTransformer(mapped->mapping, masker)});
   }
   pipeline::Pipeline pipeline(options, *sqs->client, std::move(writers), stats, StopRequested());
   Status status = pipeline.Run();

@@ -105,6 +105,12 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  // The table: a flag or SQS2PG_TABLE wins over a mapping file's `table`, which wins over the
+  // config file's and the default (Settings::table_explicit).
+  if (const CLI::Option* table = app.get_option("--table");
+      table->count() > 0 && from_file.count("--table") == 0) {
+    settings.table_explicit = true;
+  }
   auto level = sqs2pg::ops::ParseLogLevel(settings.log_level);
   if (!level) {
     std::fprintf(stderr, "sqs2pg: --log-level must be trace, debug, info, warn, error or off\n");

@@ -27,6 +27,9 @@ struct Settings {
   std::string dlq_url;
   std::string database_url;  // libpq URI or conninfo; empty = libpq defaults and PG* variables
   std::string table = "user_logins";
+  // --table or SQS2PG_TABLE was given (not the config file, not the default): it then wins over a
+  // mapping file's `table`.
+  bool table_explicit = false;
   std::string endpoint_url;
   std::string region;
   std::string ca_bundle;

@@ -157,6 +157,15 @@ std::string Metrics::Render() const {
            static_cast<double>(n), &out);
   }
 
+  Header("sqs2pg_unknown_fields_total", "counter",
+         "Fields of events that the mapping does not use (unknown_fields = \"count\"), by "
+         "name: identifier-like names only, at most 100, then \"other\". Never values.",
+         &out);
+  for (const auto& [field, n] : stats_.UnknownFields()) {
+    Sample("sqs2pg_unknown_fields_total", fmt::format("field=\"{}\"", EscapeLabel(field)),
+           static_cast<double>(n), &out);
+  }
+
   Header("sqs2pg_messages_in_flight", "gauge",
          "Messages held: received and not yet deleted or handed back.", &out);
   Sample("sqs2pg_messages_in_flight", "", static_cast<double>(messages_held_.load()), &out);

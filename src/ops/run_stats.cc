@@ -12,6 +12,39 @@ void RunStats::AddRejected(std::string_view reason) {
   ++rejected_total_;
 }
 
+namespace {
+bool IdentifierLike(std::string_view name) {
+  if (name.empty() || name.size() > 64 || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+void RunStats::AddUnknownField(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = unknown_fields_.find(name);
+  if (it != unknown_fields_.end()) {
+    ++it->second;
+    return;
+  }
+  // "other" is kept apart from the named ones: it never takes a name's place.
+  const size_t named = unknown_fields_.size() - unknown_fields_.count("other");
+  if (!IdentifierLike(name) || name == "other" || named >= kMaxUnknownFieldNames) {
+    ++unknown_fields_["other"];
+    return;
+  }
+  unknown_fields_.emplace(std::string(name), 1);
+}
+
+std::map<std::string, uint64_t> RunStats::UnknownFields() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {unknown_fields_.begin(), unknown_fields_.end()};
+}
+
 uint64_t RunStats::rejected() const {
   std::lock_guard<std::mutex> lock(mu_);
   return rejected_total_;

@@ -39,6 +39,14 @@ class RunStats {
   uint64_t rejected() const;
   std::map<std::string, uint64_t> RejectedByReason() const;
 
+  // A field of an event that the mapping does not use (unknown_fields = "count"). Only names
+  // that look like identifiers ([A-Za-z_][A-Za-z0-9_]*, at most 64 bytes) are kept, since a
+  // producer may key a map by a value; at most kMaxUnknownFieldNames distinct names, then
+  // everything else counts as "other".
+  static constexpr size_t kMaxUnknownFieldNames = 100;
+  void AddUnknownField(std::string_view name);
+  std::map<std::string, uint64_t> UnknownFields() const;
+
   std::chrono::duration<double> Elapsed() const;
   std::string Summary() const;
   // The same figures on one line of key=value pairs, for --log-format json:
@@ -49,6 +57,7 @@ class RunStats {
   std::chrono::steady_clock::time_point start_;
   mutable std::mutex mu_;
   std::map<std::string, uint64_t> rejected_by_reason_;
+  std::map<std::string, uint64_t, std::less<>> unknown_fields_;
   uint64_t rejected_total_ = 0;
 };
 

@@ -4,10 +4,9 @@
 //  - Begin() clears the buffer (keeping its capacity) and writes the 19-byte PGCOPY header
 //    (signature, flags = 0, header-extension length = 0); Finish() writes the trailer (int16 -1).
 //    data() is the complete COPY input only after Finish().
-//  - AppendLoginRow() writes one tuple in the column order kLoginColumns: four text fields,
-//    locale (NULL when absent), app_version as int4, int8 or text per AppVersionWire, and
-//    create_date as a date (int4 days since 2000-01-01). Text is sent as is: the connection's
-//    client_encoding is UTF8 and the server validates it (bad bytes fail the COPY with 22021).
+//  - AppendTuple() writes one tuple of `field_count` fields already encoded (each an int32 length,
+//    -1 for NULL, then its bytes), as RowTransformer makes them; with `extra_int4`, one more int4
+//    field after them (the upsert stage's batch ordinal).
 //  - AppendLedgerKey() writes a one-field uuid tuple (a ledger keyed on the id alone);
 //    AppendTimedLedgerKey() a (timestamptz, uuid) tuple (a ledger keyed on sent time and id);
 //    AppendStagedKey() an (int4, timestamptz, uuid) tuple. Times are PostgreSQL timestamps
@@ -22,18 +21,10 @@
 #include <string_view>
 
 #include "pg/message_key.h"
-#include "transform/login_row.h"
 
 namespace sqs2pg::pg {
 
-// The target columns, in the order AppendLoginRow() writes them.
-inline constexpr std::string_view kLoginColumns =
-    "user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date";
-
-// How app_version travels: LoginRow::app_version_int as int4 or int8, or app_version_text.
-enum class AppVersionWire { kInt4, kInt8, kText };
-
-// Days between 1970-01-01 (LoginRow::create_date_days) and 2000-01-01 (PostgreSQL's date epoch).
+// Days between 1970-01-01 and 2000-01-01 (PostgreSQL's date epoch).
 inline constexpr int32_t kUnixToPostgresEpochDays = 10957;
 
 // Microseconds between 1970-01-01 and 2000-01-01 (PostgreSQL's timestamp epoch).
@@ -48,7 +39,8 @@ inline constexpr int64_t PgTimestampFromUnixMillis(int64_t unix_ms) {
 class CopyBinaryEncoder {
  public:
   void Begin();
-  void AppendLoginRow(const transform::LoginRow& row, AppVersionWire app_version);
+  void AppendTuple(int16_t field_count, std::string_view fields);
+  void AppendTuple(int16_t field_count, std::string_view fields, int32_t extra_int4);
   void AppendLedgerKey(const MessageKeyBytes& key);
   void AppendTimedLedgerKey(int64_t sent_at, const MessageKeyBytes& key);
   void AppendStagedKey(int32_t index, int64_t sent_at, const MessageKeyBytes& key);

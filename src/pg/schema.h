@@ -1,18 +1,16 @@
-// Target-table introspection: checks that the table rows go to can take them, and how.
+// Target-table introspection: the table rows go to, as the catalog describes it.
 //
 // Contract:
 //  - `table` is "name" or "schema.name" with SQL identifier rules (unquoted parts fold to lower
 //    case; double quotes keep case), resolved through the session's search_path with to_regclass.
-//  - Required columns: user_id, device_type, masked_ip, masked_device_id, locale (text or
-//    varchar[(n)]); app_version (integer or bigint -> kInteger; text or varchar[(n)] -> kText);
-//    create_date (date only: the event carries a day, and a timestamp column would invent a time).
-//    char(n)/bpchar is refused (it pads values). masked_ip and masked_device_id must hold 64
-//    characters (a hex HMAC-SHA256). locale must be nullable (events may have none). Required
-//    columns must not be generated columns. Other columns are fine if nullable or defaulted.
-//  - Errors: a missing table -> kNotFound ("table public.user_logins does not exist"); missing
-//    columns, wrong types, short masked columns, blocking extra columns -> kFailedPrecondition,
-//    one message listing every problem; no INSERT privilege -> kPermissionDenied; a malformed
-//    name -> kInvalidArgument; database errors as in pg/errors.h. The table is never altered.
+//  - DescribeTarget() reads every column (name, type, NOT NULL, default, identity, generated) and
+//    the column sets of the primary key and the unique indexes, into a TableShape that the
+//    mapping is compiled against (transform/mapping/compiled_mapping.h): which columns a mapping
+//    may fill, and how, is decided there.
+//  - Errors: a missing table -> kNotFound ("table public.user_logins does not exist"); not a
+//    table (a view, ...) -> kFailedPrecondition; no INSERT privilege -> kPermissionDenied; a
+//    malformed name -> kInvalidArgument; database errors as in pg/errors.h. The table is never
+//    altered.
 //  - Thread-safety: uses the Connection; call from the thread that owns it.
 #pragma once
 
@@ -21,8 +19,7 @@
 
 #include "base/status.h"
 #include "pg/connection.h"
-#include "pg/copy_binary.h"
-#include "transform/target_columns.h"
+#include "transform/mapping/compiled_mapping.h"
 
 namespace sqs2pg::pg {
 
@@ -30,13 +27,10 @@ struct TargetTable {
   std::string schema;     // as stored in the catalog, e.g. public
   std::string name;       // e.g. user_logins
   std::string qualified;  // quoted for SQL, e.g. public.user_logins or "My"."T"
-  transform::TargetColumns columns;
-  AppVersionWire app_version_wire = AppVersionWire::kInt4;
+  bool partitioned = false;
+  transform::mapping::TableShape shape;
 };
 
 Result<TargetTable> DescribeTarget(Connection& conn, std::string_view table);
-
-// DescribeTarget(...).columns, the part the transform needs.
-Result<transform::TargetColumns> IntrospectTarget(Connection& conn, std::string_view table);
 
 }  // namespace sqs2pg::pg

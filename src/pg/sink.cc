@@ -20,18 +20,59 @@ bool IsTransientConflict(const PgErrorInfo& e) {
 
 }  // namespace
 
-Sink::Sink(std::string conninfo, Connection conn, TargetTable target, LedgerKeying keying)
+Sink::Sink(std::string conninfo, Connection conn, TargetTable target, LedgerKeying keying,
+           RowLayout layout)
     : conninfo_(std::move(conninfo)),
       conn_(std::move(conn)),
       target_(std::move(target)),
-      keying_(keying) {
+      keying_(keying),
+      layout_(std::move(layout)) {
   const std::string schema = QuoteIdent(target_.schema);
   const std::string ledger = schema + "." + kLedgerTable;
   const std::string key_columns =
       keying_ == LedgerKeying::kSentAtAndMessageId ? "sent_at, message_key" : "message_key";
   copy_ledger_sql_ = "COPY " + ledger + " (" + key_columns + ") FROM STDIN (FORMAT binary)";
-  copy_rows_sql_ = "COPY " + target_.qualified + " (" + std::string(kLoginColumns) +
-                   ") FROM STDIN (FORMAT binary)";
+  std::string columns;
+  for (const std::string& c : layout_.columns) {
+    if (!columns.empty()) columns += ", ";
+    columns += QuoteIdent(c);
+  }
+  copy_rows_sql_ = "COPY " + target_.qualified + " (" + columns + ") FROM STDIN (FORMAT binary)";
+  if (layout_.upsert) {
+    copy_stage_rows_sql_ =
+        "COPY pg_temp.sqs2pg_upsert_stage (" + columns + ", sqs2pg_ord) FROM STDIN (FORMAT binary)";
+    std::string key;
+    for (const std::string& k : layout_.key) {
+      if (!key.empty()) key += ", ";
+      key += QuoteIdent(k);
+    }
+    std::string set;
+    for (const std::string& c : layout_.columns) {
+      if (std::find(layout_.key.begin(), layout_.key.end(), c) != layout_.key.end()) continue;
+      if (!set.empty()) set += ", ";
+      set += QuoteIdent(c) + " = EXCLUDED." + QuoteIdent(c);
+    }
+    // One row per key (ON CONFLICT DO UPDATE may touch a row only once per statement): the
+    // newest by order_by (NULL the oldest), then the latest message. Inserted in key order, so
+    // writers lock keys in the same order.
+    std::string newest =
+        layout_.order_by ? QuoteIdent(*layout_.order_by) + " DESC NULLS LAST, " : std::string();
+    merge_rows_sql_ = "INSERT INTO " + target_.qualified + " AS t (" + columns + ") SELECT " +
+                      columns + " FROM (SELECT DISTINCT ON (" + key + ") * FROM " +
+                      "pg_temp.sqs2pg_upsert_stage ORDER BY " + key + ", " + newest +
+                      "sqs2pg_ord DESC) s ORDER BY " + key + " ON CONFLICT (" + key + ") DO ";
+    if (set.empty()) {
+      merge_rows_sql_ += "NOTHING";
+    } else {
+      merge_rows_sql_ += "UPDATE SET " + set;
+      if (layout_.order_by) {
+        const std::string ob = QuoteIdent(*layout_.order_by);
+        // An older message never overwrites a newer row; NULL is older than any value.
+        merge_rows_sql_ += " WHERE t." + ob + " IS NULL OR (EXCLUDED." + ob +
+                           " IS NOT NULL AND t." + ob + " <= EXCLUDED." + ob + ")";
+      }
+    }
+  }
   // ORDER BY: keys are locked in the same order by every writer (no deadlocks).
   slow_insert_sql_ = "WITH ins AS (INSERT INTO " + ledger + " (" + key_columns + ") SELECT " +
                      key_columns + " FROM pg_temp.sqs2pg_stage ORDER BY " + key_columns +
@@ -47,15 +88,17 @@ Sink::Sink(std::string conninfo, Connection conn, TargetTable target, LedgerKeyi
                         "reason = EXCLUDED.reason, detail = EXCLUDED.detail";
 }
 
-Result<std::unique_ptr<Sink>> Sink::Open(const std::string& conninfo, const std::string& table) {
+Result<std::unique_ptr<Sink>> Sink::Open(const std::string& conninfo, const std::string& table,
+                                         RowLayout layout) {
   const std::string where =
       conninfo.empty() ? std::string("libpq defaults") : RedactConninfo(conninfo);
   Result<Connection> conn = Connection::Open(conninfo);
   if (!conn.ok()) return conn.status().WithContext("PostgreSQL at " + where);
   SQS2PG_ASSIGN_OR_RETURN(TargetTable target, DescribeTarget(*conn, table));
   SQS2PG_ASSIGN_OR_RETURN(LedgerKeying keying, EnsureSidecarInSchema(*conn, target.schema));
+  if (layout.columns.empty()) return InvalidArgumentError("the row layout names no column");
   return std::unique_ptr<Sink>(
-      new Sink(conninfo, std::move(conn).value(), std::move(target), keying));
+      new Sink(conninfo, std::move(conn).value(), std::move(target), keying, std::move(layout)));
 }
 
 Sink::~Sink() {
@@ -78,6 +121,7 @@ void Sink::CancelCurrentQuery() {
 
 Status Sink::Reconnect() {
   stage_ready_ = false;
+  upsert_stage_ready_ = false;
   conn_.reset();  // close first: a half-dead session must not hold locks while we wait
   ResetCancelHandle();
   Result<Connection> conn = Connection::Open(conninfo_);
@@ -156,12 +200,58 @@ Status Sink::UpsertRejects() {
   return Status::Ok();
 }
 
+Status Sink::EnsureUpsertStage() {
+  if (upsert_stage_ready_) return Status::Ok();
+  std::string columns;
+  for (const std::string& c : layout_.columns) {
+    if (!columns.empty()) columns += ", ";
+    columns += QuoteIdent(c);
+  }
+  // The target's column types, none of its constraints; emptied by every commit.
+  SQS2PG_RETURN_IF_ERROR(conn_->Exec(
+      "CREATE TEMP TABLE IF NOT EXISTS sqs2pg_upsert_stage ON COMMIT DELETE ROWS AS SELECT " +
+      columns + ", 0::int4 AS sqs2pg_ord FROM " + target_.qualified + " WITH NO DATA"));
+  upsert_stage_ready_ = true;
+  return Status::Ok();
+}
+
+Status Sink::UpsertRows(const std::vector<PendingRow>& rows) {
+  // The ordinal says which of two messages with one key is the later: SentTimestamp, then id.
+  merge_order_ = copied_rows_;
+  std::sort(merge_order_.begin(), merge_order_.end(), [&rows](size_t a, size_t b) {
+    if (rows[a].sent_timestamp_ms != rows[b].sent_timestamp_ms) {
+      return rows[a].sent_timestamp_ms < rows[b].sent_timestamp_ms;
+    }
+    return rows[a].message_id < rows[b].message_id;
+  });
+  const auto fields = static_cast<int16_t>(layout_.columns.size());
+  encoder_.Begin();
+  for (size_t i = 0; i < merge_order_.size(); ++i) {
+    encoder_.AppendTuple(fields, rows[merge_order_[i]].fields, static_cast<int32_t>(i));
+  }
+  encoder_.Finish();
+  Status s = conn_->CopyIn(copy_stage_rows_sql_, encoder_.data());
+  if (!s.ok()) {
+    const std::optional<int64_t>& line = conn_->last_error().copy_line;
+    if (s.code() == StatusCode::kInvalidArgument && line.has_value() && *line >= 1 &&
+        static_cast<size_t>(*line) <= merge_order_.size()) {
+      last_failed_row_ = merge_order_[static_cast<size_t>(*line) - 1];
+    }
+    return s.WithContext("staging rows for " + target_.schema + "." + target_.name);
+  }
+  Result<PgResult> merged = conn_->Query(merge_rows_sql_);
+  if (!merged.ok()) {
+    return merged.status().WithContext("merging rows into " + target_.schema + "." + target_.name);
+  }
+  return Status::Ok();
+}
+
 Status Sink::CopyRows(const std::vector<PendingRow>& rows) {
   if (copied_rows_.empty()) return Status::Ok();
+  if (layout_.upsert) return UpsertRows(rows);
+  const auto fields = static_cast<int16_t>(layout_.columns.size());
   encoder_.Begin();
-  for (size_t index : copied_rows_) {
-    encoder_.AppendLoginRow(rows[index].row, target_.app_version_wire);
-  }
+  for (size_t index : copied_rows_) encoder_.AppendTuple(fields, rows[index].fields);
   encoder_.Finish();
   Status s = conn_->CopyIn(copy_rows_sql_, encoder_.data());
   if (!s.ok()) {
@@ -250,6 +340,14 @@ Result<BatchOutcome> Sink::WriteBatch(const std::vector<PendingRow>& rows,
   if (rows.empty() && rejects.empty()) return BatchOutcome{};
   if (!conn_.has_value() || conn_->IsBroken()) {
     return UnavailableError("PostgreSQL connection is broken; reconnect");
+  }
+  // Outside the batch's transaction, so that a rollback cannot take the stage away.
+  if (layout_.upsert && !rows.empty()) {
+    Status staged = EnsureUpsertStage();
+    if (!staged.ok()) {
+      if (conn_->IsBroken()) return UnavailableError(staged.message());
+      return staged.WithContext("creating the upsert stage");
+    }
   }
   BatchOutcome in_batch;
   PrepareKeys(rows, &in_batch);

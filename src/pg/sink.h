@@ -1,8 +1,15 @@
-// Sink: the exactly-once writer of login rows (and reject records) into PostgreSQL.
+// Sink: the exactly-once writer of mapped rows (and reject records) into PostgreSQL.
 //
 // Contract:
-//  - Open() connects, checks the target table (pg/schema.h) and ensures the sidecar objects
-//    (pg/sidecar.h). The conninfo's password never appears in a returned message.
+//  - Open() connects, finds the target table (pg/schema.h) and ensures the sidecar objects
+//    (pg/sidecar.h). Rows are written to the columns of the RowLayout, in its order (COPY names
+//    them, so the table's defaults, identity and generated columns fill the rest). The
+//    conninfo's password never appears in a returned message.
+//  - Upsert (RowLayout::upsert): the batch's new rows are copied into a temporary stage, reduced
+//    to one per key (the greatest order_by value, NULL being the oldest; then the latest message:
+//    SentTimestamp, then message id) and merged with INSERT ... ON CONFLICT (key) DO UPDATE of
+//    every other column, where with order_by a stored row with a newer value is left unchanged.
+//    In the same transaction as the ledger keys, so a redelivery has one effect.
 //  - WriteBatch() commits, in ONE transaction, a ledger key per new message, its row, and the
 //    reject records. A message is identified by its SentTimestamp and its id as a uuid
 //    (pg/message_key.h), or by the id alone in a ledger made before 2026-11-30 (pg/sidecar.h,
@@ -47,8 +54,6 @@
 #include "pg/message_key.h"
 #include "pg/schema.h"
 #include "pg/sidecar.h"
-#include "transform/login_row.h"
-#include "transform/target_columns.h"
 
 namespace sqs2pg::pg {
 
@@ -57,7 +62,16 @@ struct PendingRow {
   // SQS's SentTimestamp as sent (Unix ms), the same on every delivery; 0 when the server sent
   // none (then every message of that server shares it, and the id alone tells them apart).
   int64_t sent_timestamp_ms = 0;
-  transform::LoginRow row;
+  // The row's binary COPY fields, one per RowLayout column (RowTransformer's output).
+  std::string fields;
+};
+
+// Which columns the rows fill, and how they are written.
+struct RowLayout {
+  std::vector<std::string> columns;  // the COPY column list: each row's fields, in order
+  bool upsert = false;
+  std::vector<std::string> key;         // upsert: the conflict target
+  std::optional<std::string> order_by;  // upsert: newer rows win
 };
 
 struct RejectRecord {
@@ -75,12 +89,12 @@ struct BatchOutcome {
 
 class Sink {
  public:
-  static Result<std::unique_ptr<Sink>> Open(const std::string& conninfo, const std::string& table);
+  static Result<std::unique_ptr<Sink>> Open(const std::string& conninfo, const std::string& table,
+                                            RowLayout layout);
 
   Sink(const Sink&) = delete;
   Sink& operator=(const Sink&) = delete;
 
-  const transform::TargetColumns& columns() const { return target_.columns; }
   const TargetTable& target() const { return target_; }
 
   Result<BatchOutcome> WriteBatch(const std::vector<PendingRow>& rows,
@@ -112,7 +126,8 @@ class Sink {
   };
   enum class Stage { kNone, kLedger };
 
-  Sink(std::string conninfo, Connection conn, TargetTable target, LedgerKeying keying);
+  Sink(std::string conninfo, Connection conn, TargetTable target, LedgerKeying keying,
+       RowLayout layout);
   void ResetCancelHandle();
 
   // Computes keys, drops in-batch repeats (recorded in `outcome`), sorts keys_ by key.
@@ -121,6 +136,9 @@ class Sink {
   Status FastPath(const std::vector<PendingRow>& rows, Stage* failed_at);
   Status SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome);
   Status CopyRows(const std::vector<PendingRow>& rows);
+  // Upsert: COPY into the stage, then the merge.
+  Status UpsertRows(const std::vector<PendingRow>& rows);
+  Status EnsureUpsertStage();
   Status UpsertRejects();
   Status EnsureStage();
   void RollbackQuietly();
@@ -129,6 +147,11 @@ class Sink {
   std::optional<Connection> conn_;
   TargetTable target_;
   LedgerKeying keying_;
+  RowLayout layout_;
+  std::string copy_stage_rows_sql_;
+  std::string merge_rows_sql_;
+  bool upsert_stage_ready_ = false;
+  std::vector<size_t> merge_order_;  // scratch: copied rows by (SentTimestamp, message id)
   std::string copy_ledger_sql_;
   std::string copy_rows_sql_;
   std::string slow_insert_sql_;

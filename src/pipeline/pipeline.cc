@@ -170,7 +170,7 @@ Pipeline::Pipeline(PipelineOptions options, sqs::SqsClient& sqs, std::vector<Wri
     : impl_(std::make_unique<Impl>(std::move(options), sqs, std::move(writers), stats, stop)) {}
 
 namespace {
-std::vector<WriterParts> OneWriter(pg::Sink& sink, transform::EventTransformer transformer) {
+std::vector<WriterParts> OneWriter(pg::Sink& sink, transform::RowTransformer transformer) {
   std::vector<WriterParts> writers;
   writers.push_back(WriterParts{&sink, std::move(transformer)});
   return writers;
@@ -178,7 +178,7 @@ std::vector<WriterParts> OneWriter(pg::Sink& sink, transform::EventTransformer t
 }  // namespace
 
 Pipeline::Pipeline(PipelineOptions options, sqs::SqsClient& sqs, pg::Sink& sink,
-                   transform::EventTransformer transformer, ops::RunStats& stats,
+                   transform::RowTransformer transformer, ops::RunStats& stats,
                    const std::atomic<bool>& stop)
     : Pipeline(std::move(options), sqs, OneWriter(sink, std::move(transformer)), stats, stop) {}
 
@@ -310,6 +310,8 @@ void Pipeline::Impl::ReceiverLoop() {
   request.wait_time_seconds = EffectiveWaitSeconds();
   request.visibility_timeout = options_.visibility_timeout_seconds;
   request.cancel = &cancel_receives_;
+  request.message_attributes = options_.receive_message_attributes;
+  request.sender_id = options_.receive_sender_id;
   const auto visibility = windows_.visibility;
   while (!Stopping()) {
     Beat();
@@ -444,7 +446,18 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch, WriterParts&
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
     }
-    if (writer.transformer.Transform(message.body, sent_ms, &pending.row, &rejection)) {
+    transform::MessageView view;
+    view.body = message.body;
+    view.message_id = message.message_id;
+    view.sent_timestamp_ms = sent_ms;
+    view.receive_count = message.receive_count;
+    view.sender_id = message.sender_id;
+    view.attributes = &message.message_attributes;
+    const bool transformed = writer.transformer.Transform(view, &pending.fields, &rejection);
+    for (std::string_view field : writer.transformer.unknown_fields()) {
+      stats_.AddUnknownField(field);
+    }
+    if (transformed) {
       pending.message_id = message.message_id;
       // The ledger key takes SentTimestamp as the server sent it (never the stand-in above): it
       // must be the same on every delivery.

@@ -62,7 +62,7 @@
 #include "ops/run_stats.h"
 #include "pg/sink.h"
 #include "sqs/sqs_client.h"
-#include "transform/event_transformer.h"
+#include "transform/row_transformer.h"
 
 namespace sqs2pg::pipeline {
 
@@ -93,6 +93,9 @@ struct PipelineOptions {
   // time spent holding off (backpressure); 0: at the first failed call. Run retries until stopped.
   std::chrono::seconds sqs_retry_timeout{60};
   std::chrono::milliseconds idle_check_interval{500};
+  // Ask SQS for the message attributes, and for SenderId (a mapping reads them).
+  bool receive_message_attributes = false;
+  bool receive_sender_id = false;
   // After `stop`: how long to keep committing and deleting what is in hand.
   std::chrono::milliseconds shutdown_timeout{20000};
   // Optional (may be null; must outlive Run()): receives liveness beats from the receive and
@@ -104,7 +107,7 @@ struct PipelineOptions {
 // and JSON parser are not shared between threads).
 struct WriterParts {
   pg::Sink* sink;  // not owned; must outlive Run()
-  transform::EventTransformer transformer;
+  transform::RowTransformer transformer;
 };
 
 class Pipeline {
@@ -115,7 +118,7 @@ class Pipeline {
            ops::RunStats& stats, const std::atomic<bool>& stop);
   // One writer.
   Pipeline(PipelineOptions options, sqs::SqsClient& sqs, pg::Sink& sink,
-           transform::EventTransformer transformer, ops::RunStats& stats,
+           transform::RowTransformer transformer, ops::RunStats& stats,
            const std::atomic<bool>& stop);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;

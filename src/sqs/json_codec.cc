@@ -107,8 +107,9 @@ Result<std::string> EncodeReceiveMessage(std::string_view queue_url, const Recei
         .BeginArray()
         .String("SentTimestamp")
         .String("ApproximateReceiveCount")
-        .String("MessageGroupId")
-        .EndArray();
+        .String("MessageGroupId");
+    if (r.sender_id) w.String("SenderId");
+    w.EndArray();
   }
   if (r.message_attributes) w.Key("MessageAttributeNames").BeginArray().String("All").EndArray();
   w.EndObject();
@@ -253,6 +254,8 @@ Result<std::vector<ReceivedMessage>> DecodeReceiveMessage(std::string_view body)
       if (attributes["MessageGroupId"].get(group) == SUCCESS) {
         rm.message.message_group_id = std::string(group);
       }
+      std::string_view sender;
+      if (attributes["SenderId"].get(sender) == SUCCESS) rm.message.sender_id = std::string(sender);
     }
     object message_attributes;
     if (m["MessageAttributes"].get(message_attributes) == SUCCESS) {

@@ -311,6 +311,9 @@ Result<ReceivedMessage> DecodeMessage(pugi::xml_node m) {
     } else if (name == "MessageGroupId") {
       utf8_ok = utf8_ok && IsValidUtf8(value);
       rm.message.message_group_id = value;
+    } else if (name == "SenderId") {
+      utf8_ok = utf8_ok && IsValidUtf8(value);
+      rm.message.sender_id = value;
     }
   });
   // As in the JSON codec: every attribute with a StringValue (String and Number types, custom
@@ -340,7 +343,9 @@ Result<std::string> EncodeReceiveMessage(std::string_view queue_url, const Recei
   // it; current servers read either.
   for (std::string_view list : {"AttributeName", "MessageSystemAttributeName"}) {
     size_t n = 0;
-    for (std::string_view name : {"SentTimestamp", "ApproximateReceiveCount", "MessageGroupId"}) {
+    for (std::string_view name :
+         {"SentTimestamp", "ApproximateReceiveCount", "MessageGroupId", "SenderId"}) {
+      if (name == "SenderId" && !r.sender_id) continue;
       std::string key(list);
       key += '.';
       key += std::to_string(++n);

@@ -22,6 +22,7 @@ struct Message {
   int64_t sent_timestamp_ms = 0;  // SentTimestamp; 0 if absent
   int receive_count = 0;          // ApproximateReceiveCount; 0 if absent
   std::string message_group_id;   // MessageGroupId of a FIFO queue's message; empty otherwise
+  std::string sender_id;          // SenderId, when asked for (ReceiveRequest::sender_id)
   // String-typed message attributes (name -> StringValue); binary ones are not kept.
   std::map<std::string, std::string> message_attributes;
 };
@@ -47,6 +48,8 @@ struct ReceiveRequest {
   // Also ask for every message attribute (MessageAttributeNames: All). Off by default: sqs2pg
   // needs none, they may hold personal data, and they cost bytes and server work per message.
   bool message_attributes = false;
+  // Also ask for the SenderId system attribute (a mapping may store it).
+  bool sender_id = false;
   // When set and it turns true, a long poll in progress is abandoned: ReceiveMessage returns
   // kCancelled and makes no further attempt. Must outlive the call.
   const std::atomic<bool>* cancel = nullptr;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <string>
@@ -84,6 +85,7 @@ bool ValidScalar(V& v, od::json_type type, std::string_view token, std::string_v
 
 class Flattener::Impl {
  public:
+  explicit Impl(FlattenOptions options) : options_(options) {}
   bool Flatten(std::string_view body, Rejection* rejection);
 
   std::vector<std::pair<std::string_view, FlatValue>> fields;
@@ -103,12 +105,17 @@ class Flattener::Impl {
   bool CopyPadded(std::string_view body);
   bool WalkObject(od::object object, int depth);
   bool WalkArray(od::array array, int depth);
+  // descend_arrays: records each element under prefix_ + index, like an object's members.
+  bool WalkArrayElements(od::array array, int depth);
+  // Records the value under prefix_ (already extended by the member's segment).
+  bool Record(od::value value, od::json_type type, int depth);
   bool CheckValue(od::value value, int depth);
   bool TopLevelNotObject(od::json_type type, std::string_view body);
   bool EndOfContainer(const char* start, std::string_view* text);
   void Publish();
   bool CheckDuplicates();
 
+  const FlattenOptions options_;
   od::parser parser_;
   od::document doc_;
   std::unique_ptr<char[]> padded_;
@@ -180,52 +187,78 @@ bool Flattener::Impl::WalkObject(od::object object, int depth) {
     }
     size_t prefix_length = prefix_.size();
     prefix_.append(key);
-    if (keys_.size() + prefix_.size() > UINT32_MAX) return Fail(RejectReason::kInvalidJson);
-    size_t index = entries_.size();
-    entries_.push_back(Entry{static_cast<uint32_t>(keys_.size()),
-                             static_cast<uint32_t>(prefix_.size()), FlatValue{}});
-    keys_.append(prefix_);
-
-    std::string_view token = value.raw_json_token();
-    FlatValue flat{};
-    if (type == od::json_type::object || type == od::json_type::array) {
-      if (depth + 1 > Flattener::kMaxDepth) return Fail(RejectReason::kTooDeep, prefix_);
-      const char* start = token.data();
-      if (type == od::json_type::object) {
-        od::object child;
-        if (value.get_object().get(child)) return Fail(RejectReason::kInvalidJson);
-        prefix_.push_back('_');
-        if (!WalkObject(child, depth + 1)) return false;
-        flat.kind = ValueKind::kObject;
-      } else {
-        od::array child;
-        if (value.get_array().get(child)) return Fail(RejectReason::kInvalidJson);
-        if (!WalkArray(child, depth + 1)) return false;
-        flat.kind = ValueKind::kArray;
-      }
-      if (!EndOfContainer(start, &flat.text)) return Fail(RejectReason::kInvalidJson);
-    } else {
-      token = TrimRight(token);
-      std::string_view unescaped;
-      if (!ValidScalar(value, type, token, &unescaped)) return Fail(RejectReason::kInvalidJson);
-      switch (type) {
-        case od::json_type::string:
-          flat = {ValueKind::kString, unescaped};  // lives in the parser's string buffer
-          break;
-        case od::json_type::number:
-          flat = {ValueKind::kNumber, token};
-          break;
-        case od::json_type::boolean:
-          flat = {ValueKind::kBool, token};
-          break;
-        default:
-          flat = {ValueKind::kNull, token};
-          break;
-      }
-    }
-    entries_[index].value = flat;
+    if (!Record(value, type, depth)) return false;
     prefix_.resize(prefix_length);
   }
+  return true;
+}
+
+bool Flattener::Impl::Record(od::value value, od::json_type type, int depth) {
+  if (keys_.size() + prefix_.size() > UINT32_MAX) return Fail(RejectReason::kInvalidJson);
+  size_t index = entries_.size();
+  entries_.push_back(Entry{static_cast<uint32_t>(keys_.size()),
+                           static_cast<uint32_t>(prefix_.size()), FlatValue{}});
+  keys_.append(prefix_);
+
+  std::string_view token = value.raw_json_token();
+  FlatValue flat{};
+  if (type == od::json_type::object || type == od::json_type::array) {
+    if (depth + 1 > Flattener::kMaxDepth) return Fail(RejectReason::kTooDeep, prefix_);
+    const char* start = token.data();
+    if (type == od::json_type::object) {
+      od::object child;
+      if (value.get_object().get(child)) return Fail(RejectReason::kInvalidJson);
+      prefix_.push_back(options_.separator);
+      if (!WalkObject(child, depth + 1)) return false;
+      flat.kind = ValueKind::kObject;
+    } else {
+      od::array child;
+      if (value.get_array().get(child)) return Fail(RejectReason::kInvalidJson);
+      if (!(options_.descend_arrays ? WalkArrayElements(child, depth + 1)
+                                    : WalkArray(child, depth + 1))) {
+        return false;
+      }
+      flat.kind = ValueKind::kArray;
+    }
+    if (!EndOfContainer(start, &flat.text)) return Fail(RejectReason::kInvalidJson);
+  } else {
+    token = TrimRight(token);
+    std::string_view unescaped;
+    if (!ValidScalar(value, type, token, &unescaped)) return Fail(RejectReason::kInvalidJson);
+    switch (type) {
+      case od::json_type::string:
+        flat = {ValueKind::kString, unescaped};  // lives in the parser's string buffer
+        break;
+      case od::json_type::number:
+        flat = {ValueKind::kNumber, token};
+        break;
+      case od::json_type::boolean:
+        flat = {ValueKind::kBool, token};
+        break;
+      default:
+        flat = {ValueKind::kNull, token};
+        break;
+    }
+  }
+  entries_[index].value = flat;
+  return true;
+}
+
+bool Flattener::Impl::WalkArrayElements(od::array array, int depth) {
+  const size_t prefix_length = prefix_.size();
+  prefix_.push_back(options_.separator);
+  size_t i = 0;
+  char digits[24];
+  for (auto element : array) {
+    od::value value;
+    od::json_type type;
+    if (element.get(value) || value.type().get(type)) return Fail(RejectReason::kInvalidJson);
+    prefix_.resize(prefix_length + 1);
+    const int n = std::snprintf(digits, sizeof(digits), "%zu", i++);
+    prefix_.append(digits, static_cast<size_t>(n));
+    if (!Record(value, type, depth)) return false;
+  }
+  prefix_.resize(prefix_length);
   return true;
 }
 
@@ -335,10 +368,16 @@ bool Flattener::Impl::CheckDuplicates() {
   return true;
 }
 
-Flattener::Flattener() : impl_(std::make_unique<Impl>()) {}
-Flattener::Flattener(const Flattener&) : impl_(std::make_unique<Impl>()) {}
+Flattener::Flattener() : Flattener(FlattenOptions{}) {}
+Flattener::Flattener(FlattenOptions options)
+    : options_(options), impl_(std::make_unique<Impl>(options)) {}
+Flattener::Flattener(const Flattener& other)
+    : options_(other.options_), impl_(std::make_unique<Impl>(other.options_)) {}
 Flattener& Flattener::operator=(const Flattener& other) {
-  if (this != &other) impl_ = std::make_unique<Impl>();
+  if (this != &other) {
+    options_ = other.options_;
+    impl_ = std::make_unique<Impl>(options_);
+  }
   return *this;
 }
 Flattener::Flattener(Flattener&&) noexcept = default;
@@ -346,7 +385,7 @@ Flattener& Flattener::operator=(Flattener&&) noexcept = default;
 Flattener::~Flattener() = default;
 
 bool Flattener::Flatten(std::string_view body, Rejection* rejection) {
-  if (!impl_) impl_ = std::make_unique<Impl>();  // a moved-from Flattener is usable again
+  if (!impl_) impl_ = std::make_unique<Impl>(options_);  // a moved-from one is usable again
   return impl_->Flatten(body, rejection);
 }
 

@@ -2,10 +2,12 @@
 //
 // Contract:
 //  - Flatten() accepts a top-level JSON object. Nested objects are descended into and their keys
-//    joined with '_': {"user":{"id":"x"}} yields "user" (kObject) then "user_id" (kString). The
-//    object itself is kept as a kObject entry so that a caller expecting a string under that name
-//    sees a wrong type rather than a missing field. Arrays are leaves (kArray): their contents
-//    are validated but not flattened.
+//    joined with the separator (FlattenOptions; '_' by default): {"user":{"id":"x"}} yields
+//    "user" (kObject) then "user_id" (kString). The object itself is kept as a kObject entry so
+//    that a caller expecting a string under that name sees a wrong type rather than a missing
+//    field. Arrays are leaves (kArray): their contents are validated but not flattened, unless
+//    FlattenOptions::descend_arrays, which also yields each element under its decimal index as a
+//    segment ({"a":[{"b":1}]} with separator '.': "a", "a.0", "a.0.b").
 //  - Rejections, in the order checked: kEmptyBody (empty or whitespace only), kInvalidUtf8
 //    (simdjson::validate_utf8 over the whole body), kInvalidJson (any syntax error, bad escape,
 //    lone surrogate, bad literal or number, trailing data), kNotAnObject (valid JSON whose top
@@ -39,12 +41,18 @@ struct FlatValue {
   std::string_view text;  // unescaped string for kString; raw JSON otherwise
 };
 
+struct FlattenOptions {
+  char separator = '_';
+  bool descend_arrays = false;
+};
+
 class Flattener {
  public:
   // Nesting limit, counting the top-level object: bounds recursion (stack) and work per message.
   static constexpr int kMaxDepth = 32;
 
   Flattener();
+  explicit Flattener(FlattenOptions options);
   Flattener(const Flattener& other);
   Flattener& operator=(const Flattener& other);
   Flattener(Flattener&& other) noexcept;
@@ -59,6 +67,7 @@ class Flattener {
 
  private:
   class Impl;  // keeps simdjson.h out of every includer
+  FlattenOptions options_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -274,3 +274,40 @@ TEST_F(FlattenTest, CopiesAndMovesAreIndependent) {
 
 }  // namespace
 }  // namespace sqs2pg::transform
+
+namespace sqs2pg::transform {
+namespace {
+
+// Path mode, as mappings without `flatten` use it: another separator, and array elements
+// addressable by index.
+TEST(FlattenPathModeTest, ArraysAreDescendedWithIndexSegments) {
+  Flattener flattener(FlattenOptions{'.', /*descend_arrays=*/true});
+  Rejection r;
+  ASSERT_TRUE(flattener.Flatten(R"({"a": [{"b": 1}, [true, null]], "c": {"d": "x"}})", &r))
+      << r.ToString();
+  std::vector<std::string> names;
+  for (const auto& [name, value] : flattener.fields()) names.emplace_back(name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"a", "a.0", "a.0.b", "a.1", "a.1.0", "a.1.1", "c", "c.d"}));
+  EXPECT_EQ(flattener.Find("a")->kind, ValueKind::kArray);
+  EXPECT_EQ(flattener.Find("a")->text, R"([{"b": 1}, [true, null]])");
+  EXPECT_EQ(flattener.Find("a.0")->text, R"({"b": 1})");
+  EXPECT_EQ(flattener.Find("a.0.b")->text, "1");
+  EXPECT_EQ(flattener.Find("a.1.1")->kind, ValueKind::kNull);
+  EXPECT_EQ(flattener.Find("c.d")->text, "x");
+  // The same depth limit holds through arrays.
+  std::string deep = "{\"k\":";
+  for (int i = 0; i < Flattener::kMaxDepth; ++i) deep += "[";
+  deep += "1";
+  for (int i = 0; i < Flattener::kMaxDepth; ++i) deep += "]";
+  deep += "}";
+  EXPECT_FALSE(flattener.Flatten(deep, &r));
+  EXPECT_EQ(r.reason, RejectReason::kTooDeep);
+  // A copy keeps the options.
+  Flattener copy = flattener;
+  ASSERT_TRUE(copy.Flatten(R"({"x": [1]})", &r));
+  EXPECT_NE(copy.Find("x.0"), nullptr);
+}
+
+}  // namespace
+}  // namespace sqs2pg::transform

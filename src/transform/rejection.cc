@@ -26,6 +26,16 @@ std::string_view RejectReasonName(RejectReason r) {
       return "nul_character";
     case RejectReason::kTooDeep:
       return "too_deep";
+    case RejectReason::kOutOfRange:
+      return "out_of_range";
+    case RejectReason::kInvalidValue:
+      return "invalid_value";
+    case RejectReason::kBadEnvelope:
+      return "bad_envelope";
+    case RejectReason::kBadEncoding:
+      return "bad_encoding";
+    case RejectReason::kUnknownField:
+      return "unknown_field";
   }
   return "unknown";
 }

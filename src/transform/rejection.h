@@ -1,13 +1,14 @@
-// Rejection: why a message body could not become a LoginRow.
+// Rejection: why a message body could not become a row.
 //
 // Contract:
 //  - reason is one of a closed set with stable snake_case names (RejectReasonName), suitable for
 //    metrics labels and the reject table.
-//  - field names the (flattened) field involved, or is empty. It is never a value: no raw ip,
-//    device_id or body text ever appears here. Key names taken from the body (duplicate keys,
-//    nesting too deep) are reported only when identifier-like ([A-Za-z_][A-Za-z0-9_]*), since a
-//    producer may key a map by a value such as an ip; otherwise field is empty. Set() cuts any
-//    field to kMaxRejectFieldBytes at a UTF-8 boundary.
+//  - field names the column and its source involved ("masked_ip (path ip)"), or a key of the
+//    body, or is empty. It is never a value: no raw ip, device_id or body text ever appears here.
+//    Key names taken from the body (duplicate keys, nesting too deep) are reported only when
+//    identifier-like ([A-Za-z_][A-Za-z0-9_]*), since a producer may key a map by a value such as an
+//    ip; otherwise field is empty. Set() cuts any field to kMaxRejectFieldBytes at a UTF-8
+//    boundary.
 //  - Thread-safety: a plain value; safe to copy and move between threads.
 #pragma once
 
@@ -29,13 +30,19 @@ enum class RejectReason {
   kInvalidVersion,  // app_version is not MAJOR[.MINOR[.PATCH]] (integer version column)
   kNulCharacter,    // a stored string contains U+0000, which PostgreSQL text cannot hold
   kTooDeep,         // objects/arrays nested deeper than Flattener::kMaxDepth
+  kOutOfRange,      // a number does not fit its column (overflow, a fraction into an integer)
+  kInvalidValue,    // not the column type's text form (uuid, date, inet, timestamp, number)
+  kBadEnvelope,     // claims an SNS or EventBridge envelope, and it is broken
+  kBadEncoding,     // not valid base64 / gzip, or decodes to more than the cap
+  kUnknownField,    // a field no column maps (unknown_fields = "reject")
 };
 
 // "empty_body", "invalid_utf8", "invalid_json", "not_an_object", "duplicate_key",
-// "missing_field", "wrong_type", "too_long", "invalid_version", "nul_character", "too_deep".
+// "missing_field", "wrong_type", "too_long", "invalid_version", "nul_character", "too_deep",
+// "out_of_range", "invalid_value", "bad_envelope", "bad_encoding", "unknown_field".
 std::string_view RejectReasonName(RejectReason r);
 
-inline constexpr size_t kMaxRejectFieldBytes = 64;
+inline constexpr size_t kMaxRejectFieldBytes = 160;
 
 struct Rejection {
   RejectReason reason = RejectReason::kInvalidJson;
