@@ -70,6 +70,13 @@ std::string RunStats::Summary() const {
   for (const auto& [reason, count] : RejectedByReason()) {
     out += fmt::format("    {:<18}{}\n", reason, count);
   }
+  if (const auto unknown = UnknownFields(); !unknown.empty()) {
+    std::string fields;
+    for (const auto& [field, count] : unknown) {
+      fields += fmt::format("{}{} {}", fields.empty() ? "" : ", ", field, count);
+    }
+    out += fmt::format("  unknown fields      {}\n", fields);
+  }
   if (dead_lettered > 0) out += fmt::format("  sent to DLQ         {}\n", dead_lettered.load());
   if (left_in_queue > 0) out += fmt::format("  left in queue       {}\n", left_in_queue.load());
   out += fmt::format("  deleted from queue  {}\n", deleted.load());
