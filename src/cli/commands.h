@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "cli/settings.h"
 #include "transform/mask_scheme.h"
 
@@ -24,17 +26,31 @@ int CheckCommand(const Settings& settings);
 // so after parsing this cannot fail; any other text aborts (a programming error).
 transform::MaskScheme MaskSchemeSetting(const Settings& settings);
 
-// Prints the mask of each value under the --mask scheme, one per line.
-int MaskCommand(const Settings& settings, const std::string& field,
+// The mask domain `mask` and `unmask` work in: --field ip|device_id (the login fields, which are
+// the domains "ip" and "device_id") or --domain D (any domain, e.g. a mapping column's
+// mask_domain); exactly one of the two. Unset means the flag was not given.
+struct MaskDomainArgs {
+  std::optional<std::string> field;
+  std::optional<std::string> domain;
+};
+
+// The domain `args` name, or kInvalidArgument (exit 2) if both or neither flag is given, --field
+// is not ip or device_id, or --domain is empty or holds control characters (no mapping can name
+// such a domain).
+Result<std::string> ResolveMaskDomain(const MaskDomainArgs& args);
+
+// Prints the mask of each value in the domain under the --mask scheme, one per line. A bad
+// --field/--domain or no key: exit 2.
+int MaskCommand(const Settings& settings, const MaskDomainArgs& domain,
                 const std::vector<std::string>& values);
 
-// Prints the original of each aes-siv mask, one per line in the order given (each value exactly
-// as it was masked, followed by a newline). All-or-nothing: every mask is decrypted before
-// anything is printed, and if any fails (a mask made with another key, an altered mask, one of
-// another field, an hmac-sha256 mask, which is one-way, or not a mask at all) nothing goes to
+// Prints the original of each aes-siv mask of the domain, one per line in the order given (each
+// value exactly as it was masked, followed by a newline). All-or-nothing: every mask is decrypted
+// before anything is printed, and if any fails (a mask made with another key, an altered mask, one
+// of another domain, an hmac-sha256 mask, which is one-way, or not a mask at all) nothing goes to
 // stdout, stderr names the failing masks by position (never by content) and the exit code is 1.
-// A bad --field or no key: exit 2.
-int UnmaskCommand(const Settings& settings, const std::string& field,
+// A bad --field/--domain or no key: exit 2.
+int UnmaskCommand(const Settings& settings, const MaskDomainArgs& domain,
                   const std::vector<std::string>& masks);
 
 // `sqs2pg mapping default`: prints the built-in login mapping as a mapping file (with comments) to

@@ -42,18 +42,30 @@ int main(int argc, char** argv) {
       "config", "Print the effective configuration (a valid config file), secrets redacted");
 
   std::string field;
+  std::string domain;
   std::vector<std::string> values;
   auto* mask = app.add_subcommand(
       "mask", "Print the masked form of values under the --mask scheme (needs the key)");
-  mask->add_option("--field", field, "ip or device_id")->required();
+  auto* mask_field = mask->add_option("--field", field, "ip or device_id (the login fields)");
+  auto* mask_domain =
+      mask->add_option("--domain", domain, "A mask domain (a mapping's mask_domain); or --field");
   mask->add_option("values", values, "Values to mask")->required();
   auto* unmask = app.add_subcommand(
       "unmask",
       "Print the original of aes-siv masks, one per line (needs the key; hmac-sha256 masks are "
       "one-way). Prints nothing unless every mask decrypts");
-  unmask->add_option("--field", field, "ip or device_id: the column the masks come from")
-      ->required();
+  auto* unmask_field =
+      unmask->add_option("--field", field, "ip or device_id: the column the masks come from");
+  auto* unmask_domain = unmask->add_option(
+      "--domain", domain, "The mask domain the masks were made in (a mapping's mask_domain)");
   unmask->add_option("values", values, "Masks (s1.<key id>.<data>) to unmask")->required();
+  // Exactly one of --field and --domain; ResolveMaskDomain says which is missing or extra.
+  const auto domain_args = [&](const CLI::Option* f, const CLI::Option* d) {
+    sqs2pg::cli::MaskDomainArgs args;
+    if (f->count() > 0) args.field = field;
+    if (d->count() > 0) args.domain = domain;
+    return args;
+  };
 
   auto* mapping = app.add_subcommand("mapping", "Mapping files: which event fields go where");
   mapping->require_subcommand(1);
@@ -144,8 +156,12 @@ int main(int argc, char** argv) {
   if (*drain) return sqs2pg::cli::ConsumeCommand(settings, /*stop_when_empty=*/true);
   if (*run) return sqs2pg::cli::ConsumeCommand(settings, /*stop_when_empty=*/false);
   if (*check) return sqs2pg::cli::CheckCommand(settings);
-  if (*mask) return sqs2pg::cli::MaskCommand(settings, field, values);
-  if (*unmask) return sqs2pg::cli::UnmaskCommand(settings, field, values);
+  if (*mask) {
+    return sqs2pg::cli::MaskCommand(settings, domain_args(mask_field, mask_domain), values);
+  }
+  if (*unmask) {
+    return sqs2pg::cli::UnmaskCommand(settings, domain_args(unmask_field, unmask_domain), values);
+  }
   if (*produce) return sqs2pg::cli::ProduceCommand(settings, produce_options);
   return 2;
 }

@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/commands.h"
 #include "transform/masker.h"
@@ -19,11 +22,34 @@ transform::MaskScheme MaskSchemeSetting(const Settings& settings) {
   return *scheme;
 }
 
-int MaskCommand(const Settings& settings, const std::string& field,
+Result<std::string> ResolveMaskDomain(const MaskDomainArgs& args) {
+  if (args.field && args.domain) {
+    return InvalidArgumentError("give --field or --domain, not both");
+  }
+  if (args.field) {
+    if (!transform::ParseMaskField(*args.field)) {
+      return InvalidArgumentError(
+          "--field must be ip or device_id (for any other mask domain, use --domain)");
+    }
+    return *args.field;  // the login fields are the domains of the same names
+  }
+  if (args.domain) {
+    if (args.domain->empty()) return InvalidArgumentError("--domain must not be empty");
+    for (unsigned char c : *args.domain) {
+      if (c < 0x20 || c == 0x7f) {
+        return InvalidArgumentError("--domain must not contain control characters");
+      }
+    }
+    return *args.domain;
+  }
+  return InvalidArgumentError("--field ip|device_id or --domain DOMAIN is required");
+}
+
+int MaskCommand(const Settings& settings, const MaskDomainArgs& domain_args,
                 const std::vector<std::string>& values) {
-  std::optional<transform::MaskField> mask_field = transform::ParseMaskField(field);
-  if (!mask_field) {
-    spdlog::error("mask: --field must be ip or device_id");
+  Result<std::string> domain = ResolveMaskDomain(domain_args);
+  if (!domain.ok()) {
+    spdlog::error("mask: {}", domain.status().message());
     return 2;
   }
   Result<std::string> key = LoadMaskKey(settings);
@@ -31,11 +57,11 @@ int MaskCommand(const Settings& settings, const std::string& field,
     spdlog::error("{}", key.status().message());
     return 2;
   }
-  transform::Masker masker(MaskSchemeSetting(settings), *key);
+  transform::Masker masker(MaskSchemeSetting(settings), *key, {std::move(*domain)});
   OPENSSL_cleanse(key->data(), key->size());
   std::string masked;
   for (const std::string& value : values) {
-    masker.MaskInto(*mask_field, value, &masked);
+    masker.MaskInto(0, value, &masked);
     std::printf("%s\n", masked.c_str());
   }
   return 0;

@@ -2,18 +2,20 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/commands.h"
 #include "transform/aes_siv_masker.h"
 
 namespace sqs2pg::cli {
 
-int UnmaskCommand(const Settings& settings, const std::string& field,
+int UnmaskCommand(const Settings& settings, const MaskDomainArgs& domain_args,
                   const std::vector<std::string>& masks) {
-  std::optional<transform::MaskField> mask_field = transform::ParseMaskField(field);
-  if (!mask_field) {
-    spdlog::error("unmask: --field must be ip or device_id");
+  Result<std::string> domain = ResolveMaskDomain(domain_args);
+  if (!domain.ok()) {
+    spdlog::error("unmask: {}", domain.status().message());
     return 2;
   }
   Result<std::string> key = LoadMaskKey(settings);
@@ -22,7 +24,7 @@ int UnmaskCommand(const Settings& settings, const std::string& field,
     return 2;
   }
   // Unmasking reads the scheme from each mask ("s1." is aes-siv), whatever --mask says.
-  transform::AesSivMasker unmasker(*key);
+  transform::AesSivMasker unmasker(*key, {std::move(*domain)});
   OPENSSL_cleanse(key->data(), key->size());
 
   // Decrypt everything first: a wrong key or one altered mask must not leave a partial answer.
@@ -30,7 +32,7 @@ int UnmaskCommand(const Settings& settings, const std::string& field,
   originals.reserve(masks.size());
   int failures = 0;
   for (size_t i = 0; i < masks.size(); ++i) {
-    Result<std::string> original = unmasker.Unmask(*mask_field, masks[i]);
+    Result<std::string> original = unmasker.Unmask(0, masks[i]);
     if (!original.ok()) {
       // The position, never the mask or anything decrypted from it.
       spdlog::error("unmask: value {} of {}: {}", i + 1, masks.size(), original.status().message());
