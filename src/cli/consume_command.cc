@@ -158,16 +158,21 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   options.queue_url = settings.queue_url;
   options.dlq_url = settings.dlq_url;
   options.drain = stop_when_empty;
-  options.receivers = settings.receivers;
+  options.receivers_auto = settings.receivers == "auto";
+  options.receivers = options.receivers_auto ? 2 : std::stoi(settings.receivers);
+  options.receivers_min = settings.receivers_min;
+  options.receivers_max = std::max(settings.receivers_min, settings.receivers_max);
   // Deletes keep pace with receives: one DeleteMessageBatch per 10 messages, like a receive, so
-  // as many calls in flight (at 20 ms per call, 4 deleters cap a drain at 2,000 msg/s).
-  options.deleters = std::max(4, settings.receivers);
+  // as many calls in flight (at 20 ms per call, 4 deleters cap a drain at 2,000 msg/s). Idle
+  // deleters only wait on the delete queue.
+  options.deleters =
+      std::max(4, options.receivers_auto ? options.receivers_max : options.receivers);
   options.max_batch_messages = static_cast<size_t>(settings.batch_size);
   options.max_held_bytes = static_cast<size_t>(settings.max_held_bytes);
   options.max_batch_delay = std::chrono::milliseconds(settings.batch_delay_ms);
   options.visibility_timeout_seconds = settings.visibility_timeout;
   options.wait_time_seconds =
-      settings.wait_time >= 0 ? settings.wait_time : (stop_when_empty ? 2 : 20);
+      settings.wait_time >= 0 ? settings.wait_time : (stop_when_empty ? 0 : 20);
   options.db_retry_timeout = std::chrono::seconds(settings.db_retry_timeout);
   options.sqs_retry_timeout = std::chrono::seconds(settings.sqs_retry_timeout);
   options.shutdown_timeout = std::chrono::seconds(settings.shutdown_timeout);

@@ -60,8 +60,19 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
                  "Serve Prometheus /metrics and the /healthz and /readyz probes on HOST:PORT "
                  "(e.g. 0.0.0.0:9464; port 0 picks a free one)")
       ->envname("SQS2PG_METRICS_ADDR");
-  app.add_option("--receivers", s.receivers, "Concurrent ReceiveMessage long polls")
+  app.add_option("--receivers", s.receivers,
+                 "Concurrent ReceiveMessage long polls: auto (start with 2, add polls while "
+                 "receives come back full and the writers keep up, take them away when receives "
+                 "come back partly filled or empty) or a fixed number 1-256")
       ->envname("SQS2PG_RECEIVERS")
+      ->check(CLI::IsMember({"auto"}) | CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--receivers-min", s.receivers_min, "With --receivers auto: the fewest polls")
+      ->envname("SQS2PG_RECEIVERS_MIN")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--receivers-max", s.receivers_max, "With --receivers auto: the most polls")
+      ->envname("SQS2PG_RECEIVERS_MAX")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_option("--writers", s.writers,
@@ -89,7 +100,9 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
       ->check(CLI::Range(1, 43200))
       ->capture_default_str();
   app.add_option("--wait-time", s.wait_time,
-                 "Long-poll seconds (0-20); default 20 for run, 2 for drain")
+                 "Long-poll seconds (0-20); default 20 for run, 0 for drain (short polls, paced, "
+                 "so that no "
+                 "long poll outlives a drain)")
       ->check(CLI::Range(0, 20));
   app.add_option("--db-retry-timeout", s.db_retry_timeout,
                  "drain: seconds to keep retrying an unreachable database before exiting 1")

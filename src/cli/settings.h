@@ -38,7 +38,9 @@ struct Settings {
   std::string log_level = "info";
   std::string log_format = "text";  // text or json
   std::string metrics_addr;         // HOST:PORT for /metrics, /healthz, /readyz; empty: off
-  int receivers = 4;
+  std::string receivers = "auto";   // "auto" (scaled between the two below) or a fixed count
+  int receivers_min = 1;
+  int receivers_max = 64;
   int writers = 2;  // database connections committing batches at once (1 for a FIFO queue)
   int batch_size = 2000;
   // Receivers hold off while the bodies held add up to this (64 MiB: with the copies a body goes

@@ -169,6 +169,9 @@ std::string Metrics::Render() const {
   Header("sqs2pg_messages_in_flight", "gauge",
          "Messages held: received and not yet deleted or handed back.", &out);
   Sample("sqs2pg_messages_in_flight", "", static_cast<double>(messages_held_.load()), &out);
+  Header("sqs2pg_receivers", "gauge",
+         "ReceiveMessage polls at work (--receivers auto scales them with the queue).", &out);
+  Sample("sqs2pg_receivers", "", static_cast<double>(receivers_.load()), &out);
   Header("sqs2pg_messages_in_flight_bytes", "gauge",
          "Bytes of the bodies held (bounded by --max-held-bytes).", &out);
   Sample("sqs2pg_messages_in_flight_bytes", "", static_cast<double>(bytes_held_.load()), &out);

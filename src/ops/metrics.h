@@ -64,6 +64,8 @@ class Metrics {
     messages_held_ = messages;
     bytes_held_ = bytes;
   }
+  // Receive polls at work now (auto receivers scale them).
+  void SetReceivers(int n) { receivers_ = n; }
   // The queue's ApproximateNumberOfMessages and ...NotVisible; -1 until known.
   void SetQueueDepth(int64_t visible, int64_t in_flight);
 
@@ -84,6 +86,7 @@ class Metrics {
   std::atomic<int64_t> last_beat_ns_;
   std::atomic<int64_t> messages_held_{0};
   std::atomic<int64_t> bytes_held_{0};
+  std::atomic<int64_t> receivers_{0};
   std::atomic<int64_t> queue_visible_{-1};
   std::atomic<int64_t> queue_in_flight_{-1};
   std::atomic<bool> shutting_down_{false};

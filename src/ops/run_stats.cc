@@ -45,6 +45,16 @@ std::map<std::string, uint64_t> RunStats::UnknownFields() const {
   return {unknown_fields_.begin(), unknown_fields_.end()};
 }
 
+void RunStats::MarkReceived() {
+  int64_t none = 0;
+  first_receive_ns_.compare_exchange_strong(
+      none, std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+void RunStats::MarkDeleted() {
+  last_delete_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
+}
+
 uint64_t RunStats::rejected() const {
   std::lock_guard<std::mutex> lock(mu_);
   return rejected_total_;
@@ -89,7 +99,19 @@ std::string RunStats::Summary() const {
   if (md5_mismatches > 0) out += fmt::format("  MD5 mismatches      {}\n", md5_mismatches.load());
   out += fmt::format("  elapsed             {:.3f} s\n", seconds);
   out += fmt::format("  messages/s          {:.0f}\n", seconds > 0 ? processed / seconds : 0.0);
+  if (const double busy = BusySeconds(); busy > 0) {
+    out += fmt::format(
+        "  busy                {:.3f} s, {:.0f} messages/s (first receive to last "
+        "delete)\n",
+        busy, processed / busy);
+  }
   return out;
+}
+
+double RunStats::BusySeconds() const {
+  const int64_t first = first_receive_ns_.load();
+  const int64_t last = last_delete_ns_.load();
+  return first > 0 && last > first ? static_cast<double>(last - first) / 1e9 : 0.0;
 }
 
 std::string RunStats::SummaryLine() const {
@@ -106,6 +128,9 @@ std::string RunStats::SummaryLine() const {
       dead_lettered.load(), left_in_queue.load(), deleted.load(), delete_failures.load(),
       visibility_extended.load(), released.load(), split_batches.load(), md5_mismatches.load(),
       seconds, seconds > 0 ? static_cast<double>(processed) / seconds : 0.0);
+  const double busy = BusySeconds();
+  out += fmt::format(" busy_s={:.3f} busy_messages_per_s={:.0f}", busy,
+                     busy > 0 ? static_cast<double>(processed) / busy : 0.0);
   return out;
 }
 

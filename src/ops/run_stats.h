@@ -34,6 +34,15 @@ class RunStats {
   std::atomic<uint64_t> visibility_extended{0};  // receipts extended by the heartbeat
   std::atomic<uint64_t> released{0};       // uncommitted messages made visible again at shutdown
   std::atomic<uint64_t> split_batches{0};  // batches split to isolate rows the database refused
+  std::atomic<int> receivers{0};           // receive polls at work now (auto receivers scale it)
+
+  // The busy span: from the first receive that brought messages to the last delete that
+  // returned. A small drain spends most of its wall time starting and stopping; its rate over
+  // the busy span is the figure that compares.
+  void MarkReceived();
+  void MarkDeleted();
+  // The busy span in seconds; 0 until a delete followed a receive.
+  double BusySeconds() const;
 
   void AddRejected(std::string_view reason);
   uint64_t rejected() const;
@@ -55,6 +64,8 @@ class RunStats {
 
  private:
   std::chrono::steady_clock::time_point start_;
+  std::atomic<int64_t> first_receive_ns_{0};
+  std::atomic<int64_t> last_delete_ns_{0};
   mutable std::mutex mu_;
   std::map<std::string, uint64_t> rejected_by_reason_;
   std::map<std::string, uint64_t, std::less<>> unknown_fields_;

@@ -1,7 +1,10 @@
 #include "pipeline/pipeline.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -30,6 +33,30 @@ constexpr size_t kParallelVisibilityCalls = 8;
 constexpr std::chrono::seconds kReleaseGrace(5);
 constexpr char kReasonAttribute[] = "sqs2pg_reject_reason";
 constexpr char kSourceIdAttribute[] = "sqs2pg_source_message_id";
+// Drain: the confirming look at the queue's counts comes this long after the first; after a look
+// that finds messages, the next one waits kDrainRecheck.
+constexpr milliseconds kDrainConfirm(100);
+constexpr milliseconds kDrainRecheck(500);
+// Short polls (WaitTimeSeconds 0) that bring less than a full batch wait this long before the next.
+constexpr milliseconds kShortPollPause(100);
+// Auto receivers: the least time between two additions, and between two removals after a
+// partly filled receive (an empty one removes at once).
+constexpr std::chrono::nanoseconds kGrowEvery = milliseconds(20);
+constexpr std::chrono::nanoseconds kShrinkEvery = milliseconds(250);
+
+// SIGURG interrupts a receiver's blocking poll() (libcurl then calls its progress callback, which
+// sees the cancel flag and abandons the exchange) instead of waiting up to a second for the next
+// callback. Its default action is to be ignored; a handler without SA_RESTART only adds the EINTR.
+void InstallPollInterrupt() {
+  static const bool installed = [] {
+    struct sigaction action {};
+    action.sa_handler = [](int) {};
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    return sigaction(SIGURG, &action, nullptr) == 0;
+  }();
+  (void)installed;
+}
 
 int64_t NowNanos() { return Steady::now().time_since_epoch().count(); }
 
@@ -76,13 +103,20 @@ class Pipeline::Impl {
                       ? options_.max_held_messages
                       : std::max<size_t>(options_.max_batch_messages * 2, kSqsBatchLimit)),
         windows_(VisibilityWindowsFor(options_.visibility_timeout_seconds)),
-        inbox_(std::max<size_t>(options_.max_batch_messages * 2, kSqsBatchLimit)),
+        inbox_capacity_(std::max<size_t>(options_.max_batch_messages * 2, kSqsBatchLimit)),
+        inbox_(inbox_capacity_),
         deletes_(1024) {}
 
   Status Run();
 
  private:
-  void ReceiverLoop();
+  void ReceiverLoop(int index);
+  // Starts receiver threads until `count` exist (never after a stop).
+  void EnsureReceiverThreads(int count);
+  // Auto receivers: one receive brought `messages`.
+  void AdjustReceivers(size_t messages);
+  // Abandons the long polls in progress (cancel flag, and a SIGURG to every receiver thread).
+  void AbandonPolls();
   // Backpressure for receivers: whether to poll no more for now (see PipelineOptions).
   bool MustHoldOff() const;
   void WriterLoop(WriterParts& writer);
@@ -135,6 +169,7 @@ class Pipeline::Impl {
   const std::atomic<bool>& external_stop_;
   const size_t max_held_;
   const VisibilityWindows windows_;
+  const size_t inbox_capacity_;
 
   BoundedQueue<sqs::Message> inbox_;
   BoundedQueue<std::vector<sqs::DeleteEntry>> deletes_;
@@ -143,6 +178,11 @@ class Pipeline::Impl {
   std::atomic<bool> cancel_receives_{false};  // abandons hung polls past the shutdown deadline
   std::atomic<int> writers_running_{0};
   std::atomic<int> receivers_running_{0};
+  std::atomic<int> target_receivers_{0};
+  std::atomic<int64_t> last_scaled_ns_{0};
+  std::mutex receivers_mu_;
+  std::condition_variable receivers_cv_;       // parked receivers wait here for a higher target
+  std::vector<std::thread> receiver_threads_;  // guarded by receivers_mu_
   std::atomic<bool> stop_heartbeat_{false};
   std::atomic<int64_t> shutdown_deadline_ns_{std::numeric_limits<int64_t>::max()};
 
@@ -150,7 +190,6 @@ class Pipeline::Impl {
   std::atomic<int64_t> unfinished_{0};
   std::atomic<int64_t> pending_delete_calls_{0};
   std::atomic<int64_t> last_message_receive_ns_{0};
-  std::atomic<int64_t> last_empty_receive_ns_{0};
   // Drain: since when every receive has failed (0: the last one succeeded, or receivers held
   // off); shared by the receivers.
   std::atomic<int64_t> receives_failing_since_ns_{0};
@@ -194,12 +233,21 @@ void Pipeline::Impl::Fail(Status status) {
 
 Status Pipeline::Impl::Run() {
   if (writers_.empty()) return InvalidArgumentError("the pipeline needs at least one writer");
+  InstallPollInterrupt();
+  const int first_receivers =
+      options_.receivers_auto
+          ? std::clamp(2, std::max(1, options_.receivers_min),
+                       std::max(std::max(1, options_.receivers_min), options_.receivers_max))
+          : std::max(1, options_.receivers);
   spdlog::debug(
-      "pipeline: {} receivers, {} writers, {} deleters, batches of up to {} messages or {} ms, "
+      "pipeline: {} receivers{}, {} writers, {} deleters, batches of up to {} messages or {} ms, "
       "visibility {} s, at most {} messages held",
-      options_.receivers, writers_.size(), options_.deleters, options_.max_batch_messages,
+      first_receivers,
+      options_.receivers_auto
+          ? fmt::format(" (auto, {}-{})", options_.receivers_min, options_.receivers_max)
+          : std::string(),
+      writers_.size(), options_.deleters, options_.max_batch_messages,
       options_.max_batch_delay.count(), options_.visibility_timeout_seconds, max_held_);
-  std::vector<std::thread> receivers;
   std::vector<std::thread> deleters;
   for (int i = 0; i < options_.deleters; ++i) deleters.emplace_back([this] { DeleterLoop(); });
   std::thread heartbeat([this] { HeartbeatLoop(); });
@@ -211,29 +259,42 @@ Status Pipeline::Impl::Run() {
       --writers_running_;
     });
   }
-  receivers_running_ = options_.receivers;
-  for (int i = 0; i < options_.receivers; ++i) {
-    receivers.emplace_back([this] {
-      ReceiverLoop();
-      --receivers_running_;
-    });
-  }
+  target_receivers_ = first_receivers;
+  stats_.receivers = first_receivers;
+  if (options_.metrics != nullptr) options_.metrics->SetReceivers(first_receivers);
+  EnsureReceiverThreads(first_receivers);
 
+  // Drain: once nothing is in hand, look at the queue's counts; SQS's counts are approximate, so
+  // want two agreeing looks, with no message received between them, before calling it empty.
   int drained_checks = 0;
+  int64_t received_at_first_look = 0;
+  auto next_look = Steady::now();
+  bool drained_out = false;
   while (!Stopping()) {
-    std::this_thread::sleep_for(options_.idle_check_interval);
+    std::this_thread::sleep_for(options_.drain ? milliseconds(10) : options_.idle_check_interval);
     if (!options_.drain || Stopping() || !Idle()) {
       drained_checks = 0;
       continue;
     }
+    if (Steady::now() < next_look) continue;
     Result<bool> drained = QueueDrained();
     if (!drained.ok()) {
       if (!drained.status().IsRetryable()) Fail(drained.status());
+      next_look = Steady::now() + kDrainRecheck;
       continue;
     }
-    // SQS's counts are approximate: want two agreeing looks before calling the queue empty.
-    drained_checks = *drained ? drained_checks + 1 : 0;
-    if (drained_checks >= 2) break;
+    if (!*drained ||
+        (drained_checks > 0 && last_message_receive_ns_.load() != received_at_first_look)) {
+      drained_checks = 0;
+      next_look = Steady::now() + kDrainRecheck;
+      continue;
+    }
+    if (drained_checks++ == 0) received_at_first_look = last_message_receive_ns_.load();
+    next_look = Steady::now() + kDrainConfirm;
+    if (drained_checks >= 2) {
+      drained_out = true;
+      break;
+    }
   }
   const bool stop_requested = external_stop_.load();
   if (options_.metrics != nullptr) options_.metrics->SetShuttingDown();
@@ -246,6 +307,10 @@ Status Pipeline::Impl::Run() {
         std::chrono::duration_cast<std::chrono::nanoseconds>(options_.shutdown_timeout).count();
   }
   stop_receiving_ = true;
+  receivers_cv_.notify_all();
+  // The queue is empty: the polls in progress have nothing to take, so they need not be waited
+  // for.
+  if (drained_out) AbandonPolls();
 
   // Polls in progress are let finish (they are no longer than the shutdown timeout, see
   // EffectiveWaitSeconds) and what they bring is handed back. Abandoning them instead would leave
@@ -258,14 +323,20 @@ Status Pipeline::Impl::Run() {
       std::this_thread::sleep_for(milliseconds(20));
       if (stop_requested && !deadline_enforced && PastShutdownDeadline()) {
         spdlog::warn("shutdown timeout reached; abandoning polls and cancelling any commit");
-        cancel_receives_ = true;
+        AbandonPolls();
         for (WriterParts& w : writers_) w.sink->CancelCurrentQuery();
         deadline_enforced = true;
+      } else if (cancel_receives_.load() && receivers_running_.load() > 0) {
+        AbandonPolls();  // again: a receiver may have been between its check and its poll
       }
     }
   };
   wait_for([this] { return receivers_running_.load() == 0; });
-  for (auto& t : receivers) t.join();
+  {
+    std::lock_guard<std::mutex> lock(receivers_mu_);
+    for (auto& t : receiver_threads_) t.join();
+    receiver_threads_.clear();
+  }
   inbox_.Close();
   wait_for([this] { return writers_running_.load() == 0; });
   for (auto& t : writers) t.join();
@@ -286,8 +357,54 @@ int Pipeline::Impl::EffectiveWaitSeconds() const {
 }
 
 bool Pipeline::Impl::Idle() const {
-  return unfinished_.load() == 0 && pending_delete_calls_.load() == 0 &&
-         last_empty_receive_ns_.load() > last_message_receive_ns_.load();
+  return unfinished_.load() == 0 && pending_delete_calls_.load() == 0;
+}
+
+void Pipeline::Impl::EnsureReceiverThreads(int count) {
+  std::lock_guard<std::mutex> lock(receivers_mu_);
+  while (static_cast<int>(receiver_threads_.size()) < count && !Stopping()) {
+    const int index = static_cast<int>(receiver_threads_.size());
+    ++receivers_running_;
+    receiver_threads_.emplace_back([this, index] {
+      ReceiverLoop(index);
+      --receivers_running_;
+    });
+  }
+}
+
+void Pipeline::Impl::AbandonPolls() {
+  cancel_receives_ = true;
+  std::lock_guard<std::mutex> lock(receivers_mu_);
+  for (std::thread& t : receiver_threads_) {
+    if (t.joinable()) pthread_kill(t.native_handle(), SIGURG);
+  }
+}
+
+void Pipeline::Impl::AdjustReceivers(size_t messages) {
+  if (!options_.receivers_auto) return;
+  const int64_t now = NowNanos();
+  const int64_t last = last_scaled_ns_.load();
+  int target = target_receivers_.load();
+  int next = target;
+  if (messages == kSqsBatchLimit) {
+    // More supply than polls: add one, while the writers keep up.
+    if (target < options_.receivers_max && now - last >= kGrowEvery.count() &&
+        inbox_.size() < inbox_capacity_ / 2 && !MustHoldOff()) {
+      next = target + 1;
+    }
+  } else if (target > options_.receivers_min &&
+             (messages == 0 || now - last >= kShrinkEvery.count())) {
+    next = target - 1;  // fewer messages than polls can take: one fewer
+  }
+  if (next == target || !target_receivers_.compare_exchange_strong(target, next)) return;
+  last_scaled_ns_ = now;
+  spdlog::debug("receivers: {} -> {} (a receive brought {})", target, next, messages);
+  stats_.receivers = next;
+  if (options_.metrics != nullptr) options_.metrics->SetReceivers(next);
+  if (next > target) {
+    EnsureReceiverThreads(next);
+    receivers_cv_.notify_all();
+  }
 }
 
 Result<bool> Pipeline::Impl::QueueDrained() {
@@ -303,7 +420,7 @@ Result<bool> Pipeline::Impl::QueueDrained() {
   return remaining <= static_cast<int64_t>(left);
 }
 
-void Pipeline::Impl::ReceiverLoop() {
+void Pipeline::Impl::ReceiverLoop(int index) {
   Backoff backoff(milliseconds(200), milliseconds(20000));
   sqs::ReceiveRequest request;
   request.max_messages = static_cast<int>(kSqsBatchLimit);
@@ -315,6 +432,13 @@ void Pipeline::Impl::ReceiverLoop() {
   const auto visibility = windows_.visibility;
   while (!Stopping()) {
     Beat();
+    if (index >= target_receivers_.load()) {
+      // Parked: more polls than the queue fills.
+      std::unique_lock<std::mutex> lock(receivers_mu_);
+      receivers_cv_.wait_for(lock, milliseconds(200),
+                             [&] { return index < target_receivers_.load() || Stopping(); });
+      continue;
+    }
     if (MustHoldOff()) {
       // Not polling is not failing: the SQS retry deadline counts only time spent trying.
       receives_failing_since_ns_ = 0;
@@ -366,16 +490,22 @@ void Pipeline::Impl::ReceiverLoop() {
     backoff.Reset();
     receives_failing_since_ns_ = 0;
     stats_.md5_mismatches += received->md5_mismatches;
+    AdjustReceivers(received->messages.size() + received->withheld_receipts.size());
     if (!received->withheld_receipts.empty()) {
       // Corrupted in transit (or, on a FIFO queue, behind such a message in its group): visible
       // again at once rather than after the timeout; SQS keeps a FIFO group's order.
       (void)ChangeVisibility(received->withheld_receipts, 0);
     }
-    if (received->messages.empty()) {
-      last_empty_receive_ns_ = NowNanos();
-      continue;
+    if (request.wait_time_seconds == 0 && received->messages.size() < kSqsBatchLimit) {
+      // Short polls (a drain's default) on a queue running dry: pace them rather than spin.
+      for (auto slept = milliseconds(0); slept < kShortPollPause && !Stopping();
+           slept += milliseconds(10)) {
+        std::this_thread::sleep_for(milliseconds(10));
+      }
     }
+    if (received->messages.empty()) continue;
     stats_.received += received->messages.size();
+    stats_.MarkReceived();
     // The visibility clock started when SQS answered, at the latest; count from the request.
     for (const auto& message : received->messages) {
       in_flight_.Add(message.receipt_handle, asked_at + visibility,
@@ -740,6 +870,7 @@ void Pipeline::Impl::DeleterLoop() {
                    entries->size(), result.status().ToString());
     } else {
       stats_.deleted += entries->size() - result->size();
+      stats_.MarkDeleted();
       stats_.delete_failures += result->size();
       for (const auto& f : *result) {
         spdlog::debug("delete entry failed ({}); the redelivered copy will be skipped", f.code);

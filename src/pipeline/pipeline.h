@@ -32,15 +32,27 @@
 //    receipt is within a quarter of the visibility timeout of lapsing, so a slow SQS (slow deletes
 //    and extensions) or a slow database slows receiving instead of causing redeliveries.
 //
+// Receivers that scale themselves (receivers_auto): polls start at 2; one more is added while
+// receives come back full (10 messages) and nothing holds receiving back (the writers keep up:
+// the inbox is less than half full and the backpressure below is off), one is taken away when
+// a receive comes back partly filled or empty; always between receivers_min and receivers_max.
+// An idle queue is watched by receivers_min long polls.
+//
 // Modes: drain (options.drain) returns once the queue holds nothing, visible or in flight, except
-// the rejects this run left there. Either mode stops when `stop` becomes true: no new poll starts,
-// what is in hand is committed and deleted for up to shutdown_timeout (then a hung poll is
-// abandoned and a database statement still running is cancelled), and every message received but
-// not committed, including what the last polls brought, is made visible again at once
-// (visibility 0) instead of after its timeout. Long polls wait at most shutdown_timeout (at least
-// 1 s), so the polls in progress at a stop end within it. Past the deadline no delete starts
-// (committed messages come back and the ledger skips them) and the hand-back gets 5 s more; what
-// it does not reach in that time becomes visible when its timeout lapses.
+// the rejects this run left there: once nothing is in hand, two looks at the queue's counts 100 ms
+// apart, with no message received between them, say so. A drain short-polls by default
+// (WaitTimeSeconds 0, paced by 100 ms when a receive brings less than a full batch), so that no
+// long poll is left on the server when it exits: an abandoned long poll could still take a
+// message sent just after the exit and hide it for a visibility timeout. Polls still in progress
+// (a --wait-time given) are abandoned once the queue is empty. Either mode stops when
+// `stop` becomes true: no new poll starts, what is in hand is committed and deleted for up to
+// shutdown_timeout (then a hung poll is abandoned and a database statement still running is
+// cancelled), and every message received but not committed, including what the last polls brought,
+// is made visible again at once (visibility 0) instead of after its timeout. Long polls wait at
+// most shutdown_timeout (at least 1 s), so the polls in progress at a stop end within it. Past the
+// deadline no delete starts (committed messages come back and the ledger skips them) and the
+// hand-back gets 5 s more; what it does not reach in that time becomes visible when its timeout
+// lapses.
 //
 //  - A message the SQS client withheld (an MD5OfBody mismatch and, on a FIFO queue, the later
 //    messages of its group) is handed back at once (visibility 0).
@@ -70,7 +82,12 @@ struct PipelineOptions {
   std::string queue_url;
   std::string dlq_url;  // empty: rejects stay in the source queue
   bool drain = false;
+  // Concurrent ReceiveMessage polls: fixed at `receivers`, or with receivers_auto scaled between
+  // receivers_min and receivers_max (see the header comment), starting at 2.
   int receivers = 4;
+  bool receivers_auto = false;
+  int receivers_min = 1;
+  int receivers_max = 64;
   int deleters = 4;
   int wait_time_seconds = 20;
   int visibility_timeout_seconds = 60;
