@@ -10,8 +10,9 @@
 // The database comes from SQS2PG_BENCH_DATABASE_URL, else DATABASE_URL (bench/run.sh sets both).
 // It (re)creates the schema --schema with two tables in the assignment's user_logins shape:
 // `user_logins`, written by pg::Sinks (which add their ledger beside it), and `raw_logins`, written
-// by plain COPY on one connection. Rows are real transform output (synthetic events, masked),
-// message ids fresh random UUIDs, as SQS's are; the ids are made outside the timed part. Modes:
+// by plain COPY on one connection. Rows are real transform output (synthetic events through the
+// built-in login mapping compiled against the table, masked), message ids fresh random UUIDs, as
+// SQS's are; the ids are made outside the timed part. Modes:
 //   sink             --writers Sinks (as `sqs2pg --writers`, default 2), each on its own connection
 //                    and thread, commit the chunk's batches at once (batch i by writer i % N)
 //   sink_one_writer  one Sink commits the same number of batches one after the other
@@ -49,14 +50,19 @@
 #include <utility>
 #include <vector>
 
+#include "cli/mapped_target.h"
 #include "cli/synthetic_events.h"
 #include "pg/connection.h"
 #include "pg/copy_binary.h"
 #include "pg/message_key.h"
+#include "pg/schema.h"
 #include "pg/sink.h"
-#include "transform/event_transformer.h"
+#include "transform/mapping/compiled_mapping.h"
+#include "transform/mapping/default_mapping.h"
+#include "transform/mask_scheme.h"
 #include "transform/masker.h"
 #include "transform/rejection.h"
+#include "transform/row_transformer.h"
 
 namespace sqs2pg::bench {
 namespace {
@@ -193,11 +199,22 @@ class SinkBench {
                        "committed_at timestamptz NOT NULL DEFAULT now()); "
                        "CREATE INDEX ON " +
                        s + ".ledger_keys_by_id USING brin (committed_at)"));
+    // The built-in login mapping compiled against the table, as `sqs2pg drain` does at start-up.
+    Result<pg::TargetTable> target = pg::DescribeTarget(*admin_, s + ".user_logins");
+    if (!target.ok()) Die("describing the table", target.status());
+    Result<transform::mapping::CompiledMapping> compiled =
+        transform::mapping::CompileMapping(transform::mapping::DefaultMapping(), target->shape,
+                                           cli::MinMaskChars(transform::MaskScheme::kHmacSha256));
+    if (!compiled.ok()) Die("compiling the login mapping", compiled.status());
+    mapping_ =
+        std::make_shared<const transform::mapping::CompiledMapping>(std::move(compiled).value());
+    pg::RowLayout layout;
+    layout.columns = mapping_->ColumnNames();
     // sinks_[0 .. writers) write mode kSink; the last one, alone, kSinkOneWriter.
     for (int w = 0; w <= options_.writers; ++w) {
       const char* name = w < options_.writers ? "sink_bench_sink" : "sink_bench_sink_one_writer";
       Result<std::unique_ptr<pg::Sink>> sink =
-          pg::Sink::Open(WithApplicationName(conninfo_, name), s + ".user_logins");
+          pg::Sink::Open(WithApplicationName(conninfo_, name), s + ".user_logins", layout);
       if (!sink.ok()) Die("opening the sink", sink.status());
       sinks_.push_back(std::move(sink).value());
     }
@@ -207,8 +224,10 @@ class SinkBench {
       if (!c.ok()) Die("connecting", c.status());
       conns_[m].emplace(std::move(c).value());
     }
-    copy_sql_ = "COPY " + s + ".raw_logins (" + std::string(pg::kLoginColumns) +
-                ") FROM STDIN (FORMAT binary)";
+    std::string columns;
+    for (const std::string& c : layout.columns) columns += (columns.empty() ? "" : ", ") + c;
+    field_count_ = static_cast<int16_t>(layout.columns.size());
+    copy_sql_ = "COPY " + s + ".raw_logins (" + columns + ") FROM STDIN (FORMAT binary)";
     keys_sql_ = "COPY " + s + ".ledger_keys (sent_at, message_key) FROM STDIN (FORMAT binary)";
     keys_by_id_sql_ = "COPY " + s + ".ledger_keys_by_id (message_key) FROM STDIN (FORMAT binary)";
     for (int m = 0; m < kModes; ++m) {
@@ -333,16 +352,21 @@ class SinkBench {
   // A pool of distinct batches of transformed rows, reused with fresh message ids.
   void MakeBatches() {
     const size_t n = static_cast<size_t>(options_.rows_per_batch);
-    transform::EventTransformer transformer(sinks_[0]->columns(),
-                                            transform::Masker(std::string(32, '\x5a')));
+    transform::RowTransformer transformer(
+        mapping_, transform::Masker(transform::MaskScheme::kHmacSha256, std::string(32, '\x5a'),
+                                    mapping_->mask_domains));
     cli::SyntheticEvents events(n * kDistinctBatches, 0.0, 42);
     transform::Rejection rejection;
-    const int64_t sent_ms = 1700000000000;
+    transform::MessageView message;
+    message.sent_timestamp_ms = 1700000000000;
+    message.receive_count = 1;
     batches_.resize(kDistinctBatches);
     for (auto& batch : batches_) {
       while (batch.size() < n) {
+        const std::string body = events.Next();
+        message.body = body;
         pg::PendingRow p;
-        if (transformer.Transform(events.Next(), sent_ms, &p.row, &rejection)) {
+        if (transformer.Transform(message, &p.fields, &rejection)) {
           batch.push_back(std::move(p));
         }
       }
@@ -428,8 +452,7 @@ class SinkBench {
   double WriteRawBatch(const std::vector<pg::PendingRow>& batch) {
     const auto t0 = Clock::now();
     encoder_.Begin();
-    for (const auto& p : batch)
-      encoder_.AppendLoginRow(p.row, sinks_[0]->target().app_version_wire);
+    for (const auto& p : batch) encoder_.AppendTuple(field_count_, p.fields);
     encoder_.Finish();
     Check("raw COPY", conns_[kCopy]->CopyIn(copy_sql_, encoder_.data()));
     return Seconds(Clock::now() - t0);
@@ -479,7 +502,9 @@ class SinkBench {
   std::optional<pg::Connection> admin_;
   std::optional<pg::Connection> conns_[kModes];  // kCopy and the keys modes; sinks have their own
   std::vector<int> backend_pids_[kModes];
+  std::shared_ptr<const transform::mapping::CompiledMapping> mapping_;
   std::vector<std::unique_ptr<pg::Sink>> sinks_;
+  int16_t field_count_ = 0;  // of the raw COPY's tuples: the mapped columns
   std::string copy_sql_;
   std::string keys_sql_;
   std::vector<std::pair<int64_t, pg::MessageKeyBytes>> keys_;  // (sent_at or 0, key)

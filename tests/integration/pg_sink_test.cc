@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "pg/sink.h"
+#include "support/login_rows.h"
 #include "support/pg_fault_proxy.h"
 #include "support/pg_test_env.h"
 
@@ -30,31 +31,44 @@ std::string Uuid(int n) {
   return buf;
 }
 
-PendingRow MakeRow(const std::string& id, int n) {
+using testing::AppVersionColumn;
+using testing::LoginFields;
+using testing::LoginLayout;
+using testing::LoginValues;
+
+LoginValues MakeValues(int n) {
+  LoginValues v;
+  v.user_id = "user-" + std::to_string(n);
+  v.device_type = n % 2 ? "ios" : "android";
+  v.masked_ip = std::string(64, 'a');
+  v.masked_device_id = std::string(63, 'b') + static_cast<char>('0' + n % 10);
+  if (n % 3 != 0) v.locale = "en-US";
+  v.app_version_int = 2003000 + n;
+  v.app_version_text = "2.3." + std::to_string(n);
+  v.create_date_days = kDays20240101 + n % 5;
+  return v;
+}
+
+PendingRow MakeRow(const std::string& id, int n,
+                   AppVersionColumn app_version = AppVersionColumn::kInteger) {
   PendingRow p;
   p.message_id = id;
   p.sent_timestamp_ms = kSent20240101;  // one id, one SentTimestamp, as in SQS
-  p.row.user_id = "user-" + std::to_string(n);
-  p.row.device_type = n % 2 ? "ios" : "android";
-  p.row.masked_ip = std::string(64, 'a');
-  p.row.masked_device_id = std::string(63, 'b') + static_cast<char>('0' + n % 10);
-  if (n % 3 != 0) p.row.locale = "en-US";
-  p.row.app_version_int = 2003000 + n;
-  p.row.app_version_text = "2.3." + std::to_string(n);
-  p.row.create_date_days = kDays20240101 + n % 5;
+  p.fields = LoginFields(MakeValues(n), app_version);
   return p;
 }
 
-std::vector<PendingRow> MakeRows(int from, int to) {
+std::vector<PendingRow> MakeRows(int from, int to,
+                                 AppVersionColumn app_version = AppVersionColumn::kInteger) {
   std::vector<PendingRow> rows;
-  for (int i = from; i < to; ++i) rows.push_back(MakeRow(Uuid(i), i));
+  for (int i = from; i < to; ++i) rows.push_back(MakeRow(Uuid(i), i, app_version));
   return rows;
 }
 
 class PgSinkTest : public pgtest::PgTest {
  protected:
   std::unique_ptr<Sink> OpenSink() {
-    Result<std::unique_ptr<Sink>> sink = Sink::Open(url(), Table());
+    Result<std::unique_ptr<Sink>> sink = Sink::Open(url(), Table(), LoginLayout());
     if (!sink.ok()) {
       ADD_FAILURE() << sink.status().ToString();
       return nullptr;
@@ -70,7 +84,11 @@ TEST_F(PgSinkTest, CopiesRowsAndReadsThemBack) {
   CreateTable();
   auto sink = OpenSink();
   ASSERT_NE(sink, nullptr);
-  EXPECT_EQ(sink->columns().user_id_max_chars, 128);
+  // Open() read the table from the catalog.
+  const transform::mapping::TableColumn* user_id = sink->target().shape.Find("user_id");
+  ASSERT_NE(user_id, nullptr);
+  ASSERT_TRUE(user_id->type.has_value());
+  EXPECT_EQ(user_id->type->max_chars, 128);
   Result<BatchOutcome> out = sink->WriteBatch(MakeRows(0, 3), {});
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(out->inserted, 3);
@@ -243,7 +261,7 @@ TEST_F(PgSinkTest, ConcurrentOverlappingBatchesCommitEachIdOnce) {
   std::vector<std::thread> writers;
   for (int w = 0; w < 2; ++w) {
     writers.emplace_back([&, w] {
-      Result<std::unique_ptr<Sink>> sink = Sink::Open(url(), Table());
+      Result<std::unique_ptr<Sink>> sink = Sink::Open(url(), Table(), LoginLayout());
       if (!sink.ok()) {
         errors[w] = sink.status().ToString();
         return;
@@ -313,11 +331,12 @@ TEST_F(PgSinkTest, CheckViolationFailsAtomicallyWithoutValues) {
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
   const std::string& m = out.status().message();
   EXPECT_THAT(m, AllOf(HasSubstr("23514"), HasSubstr("no_forbidden")));
-  for (const PendingRow& p : rows) {
-    EXPECT_THAT(m, Not(HasSubstr(p.row.user_id)));
-    EXPECT_THAT(m, Not(HasSubstr(p.row.masked_ip)));
-    EXPECT_THAT(m, Not(HasSubstr(p.row.masked_device_id)));
-    EXPECT_THAT(m, Not(HasSubstr(p.message_id)));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const LoginValues v = MakeValues(static_cast<int>(i));
+    EXPECT_THAT(m, Not(HasSubstr(v.user_id)));
+    EXPECT_THAT(m, Not(HasSubstr(v.masked_ip)));
+    EXPECT_THAT(m, Not(HasSubstr(v.masked_device_id)));
+    EXPECT_THAT(m, Not(HasSubstr(rows[i].message_id)));
   }
   EXPECT_THAT(m, Not(HasSubstr("2003002")));
   ASSERT_TRUE(sink->last_failed_row().has_value());
@@ -349,7 +368,9 @@ TEST_F(PgSinkTest, TooLongValueIsInvalidArgumentWithoutTheValue) {
   auto sink = OpenSink();
   ASSERT_NE(sink, nullptr);
   std::vector<PendingRow> rows = MakeRows(0, 2);
-  rows[1].row.device_type = "a-device-type-that-is-far-too-long-for-32";
+  LoginValues too_long = MakeValues(1);
+  too_long.device_type = "a-device-type-that-is-far-too-long-for-32";
+  rows[1].fields = LoginFields(too_long);
   Result<BatchOutcome> out = sink->WriteBatch(rows, {});
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
@@ -364,8 +385,12 @@ TEST_F(PgSinkTest, TextAppVersionColumn) {
       "app_version varchar(20), create_date date");
   auto sink = OpenSink();
   ASSERT_NE(sink, nullptr);
-  EXPECT_EQ(sink->columns().app_version_type, transform::VersionColumnType::kText);
-  ASSERT_TRUE(sink->WriteBatch(MakeRows(5, 6), {}).ok());
+  const transform::mapping::TableColumn* app_version = sink->target().shape.Find("app_version");
+  ASSERT_NE(app_version, nullptr);
+  ASSERT_TRUE(app_version->type.has_value());
+  EXPECT_EQ(app_version->type->type, transform::PgType::kVarchar);
+  EXPECT_EQ(app_version->type->max_chars, 20);
+  ASSERT_TRUE(sink->WriteBatch(MakeRows(5, 6, AppVersionColumn::kText), {}).ok());
   EXPECT_EQ(Scalar("SELECT app_version FROM " + Table()), "2.3.5");
 }
 
@@ -375,7 +400,7 @@ TEST_F(PgSinkTest, BigintAppVersionColumn) {
       "app_version bigint, create_date date, id bigserial PRIMARY KEY");
   auto sink = OpenSink();
   ASSERT_NE(sink, nullptr);
-  ASSERT_TRUE(sink->WriteBatch(MakeRows(7, 8), {}).ok());
+  ASSERT_TRUE(sink->WriteBatch(MakeRows(7, 8, AppVersionColumn::kBigint), {}).ok());
   EXPECT_EQ(Scalar("SELECT app_version FROM " + Table()), "2003007");
   EXPECT_EQ(
       Scalar("SELECT " + schema() + ".sqs2pg_app_version_text(app_version::int) FROM " + Table()),
@@ -385,7 +410,8 @@ TEST_F(PgSinkTest, BigintAppVersionColumn) {
 TEST_F(PgSinkTest, BrokenConnectionIsUnavailableAndReconnectRecovers) {
   CreateTable();
   const std::string app = "sqs2pg_" + schema();
-  Result<std::unique_ptr<Sink>> opened = Sink::Open(UrlWith("application_name", app), Table());
+  Result<std::unique_ptr<Sink>> opened =
+      Sink::Open(UrlWith("application_name", app), Table(), LoginLayout());
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   std::unique_ptr<Sink> sink = std::move(opened).value();
   ASSERT_TRUE(sink->WriteBatch(MakeRows(0, 2), {}).ok());
@@ -415,7 +441,7 @@ TEST_F(PgSinkTest, CommitAnsweredWithRollbackFailsRetryably) {
   CreateTable();
   testing::PgFaultProxy proxy("rollback-commit");
   ASSERT_FALSE(proxy.Conninfo().empty()) << "the proxy did not start";
-  Result<std::unique_ptr<Sink>> opened = Sink::Open(proxy.Conninfo(), Table());
+  Result<std::unique_ptr<Sink>> opened = Sink::Open(proxy.Conninfo(), Table(), LoginLayout());
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   std::unique_ptr<Sink> sink = std::move(opened).value();
 
@@ -440,12 +466,12 @@ TEST_F(PgSinkTest, CommitAnsweredWithRollbackFailsRetryably) {
 }
 
 TEST_F(PgSinkTest, OpenReportsMissingTableAndHidesPassword) {
-  Result<std::unique_ptr<Sink>> missing = Sink::Open(url(), Table());
+  Result<std::unique_ptr<Sink>> missing = Sink::Open(url(), Table(), LoginLayout());
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 
   Result<std::unique_ptr<Sink>> refused =
-      Sink::Open("postgresql://u:hunter2@127.0.0.1:1/db", Table());
+      Sink::Open("postgresql://u:hunter2@127.0.0.1:1/db", Table(), LoginLayout());
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(refused.status().message(), Not(HasSubstr("hunter2")));

@@ -5,15 +5,17 @@
 
 #include <thread>
 
+#include "cli/mapped_target.h"
 #include "ops/run_stats.h"
+#include "pg/connection.h"
 #include "pg/sink.h"
 #include "pipeline/pipeline.h"
 #include "support/pg_fixture.h"
 #include "support/process.h"
 #include "support/sqs_test_env.h"
-#include "transform/event_transformer.h"
 #include "transform/mask_key.h"
 #include "transform/masker.h"
+#include "transform/row_transformer.h"
 
 namespace sqs2pg::testing {
 namespace {
@@ -51,7 +53,16 @@ TEST_F(RedeliveryTest, CommitThenLostDeleteInsertsEachMessageOnce) {
   }
   SendBodies(*faulty_sqs, queue, bodies);
 
-  auto sink = pg::Sink::Open(database_url_, table_);
+  // The built-in login mapping compiled against the table, as `sqs2pg drain` prepares it.
+  cli::Settings settings;
+  settings.table = table_;
+  settings.table_explicit = true;
+  Result<cli::MappedTarget> mapped = [&]() -> Result<cli::MappedTarget> {
+    SQS2PG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(database_url_));
+    return cli::PrepareMappedTarget(settings, conn, transform::MaskScheme::kHmacSha256);
+  }();
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  auto sink = pg::Sink::Open(database_url_, mapped->table, mapped->Layout());
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
   auto key = transform::ParseMaskKey(kTestKeyHex);
   ASSERT_TRUE(key.ok());
@@ -64,7 +75,10 @@ TEST_F(RedeliveryTest, CommitThenLostDeleteInsertsEachMessageOnce) {
   std::atomic<bool> stop{false};
   pipeline::Pipeline pipeline(
       options, *faulty_sqs, **sink,
-      transform::EventTransformer((*sink)->columns(), transform::Masker(*key)), stats, stop);
+      transform::RowTransformer(mapped->mapping,
+                                transform::Masker(transform::MaskScheme::kHmacSha256, *key,
+                                                  mapped->mapping->mask_domains)),
+      stats, stop);
   std::thread runner([&] { EXPECT_TRUE(pipeline.Run().ok()); });
   for (int i = 0; i < 300 && Count("SELECT count(*) FROM " + table_) < 50; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

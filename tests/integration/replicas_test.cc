@@ -15,6 +15,7 @@
 #include <regex>
 
 #include "pg/sink.h"
+#include "support/login_rows.h"
 #include "support/pg_fixture.h"
 #include "support/pg_test_env.h"
 #include "support/process.h"
@@ -94,7 +95,7 @@ class ReplicasTest : public PgSchemaFixture {
 
 TEST_F(ReplicasTest, ThreeDrainsShareTheQueueAndInsertEachMessageOnce) {
   // The sidecar exists already, as it would after the first deployment.
-  ASSERT_TRUE(pg::Sink::Open(database_url_, table_).ok());
+  ASSERT_TRUE(pg::Sink::Open(database_url_, table_, LoginLayout()).ok());
   ASSERT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_ledger"), 0);
   constexpr int kN = 10000;
   SendBodies(*sqs_, queue_url_, LoginEvents(kN));
