@@ -64,6 +64,16 @@ const FlatValue* StringMember(const Flattener& f, std::string_view key) {
   return v != nullptr && v->kind == ValueKind::kString ? v : nullptr;
 }
 
+// Whether `body` starts (after JSON whitespace) like a JSON value other than an object.
+bool LooksLikeJson(std::string_view body) {
+  for (char c : body) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    return c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' ||
+           c == 'n';
+  }
+  return false;
+}
+
 bool IsIdentifierLike(std::string_view key) {
   if (key.empty() || (key[0] >= '0' && key[0] <= '9')) return false;
   for (char c : key) {
@@ -86,6 +96,13 @@ RowTransformer::RowTransformer(std::shared_ptr<const mapping::CompiledMapping> m
 bool RowTransformer::Parse(std::string_view body, Flattener* into, std::string* scratch,
                            Rejection* rejection) {
   encoding::DecodedBody decoded = encoding::DecodeBody(body, mapping_->body_encoding, scratch);
+  if (!decoded.ok() && mapping_->body_encoding == encoding::BodyEncoding::kAuto &&
+      decoded.error == encoding::DecodeError::kBadBase64 && LooksLikeJson(body)) {
+    // Not base64, and it starts the way a JSON array, string, number or literal does: it never
+    // claimed an encoding, so the JSON stage says what is wrong with it (not_an_object,
+    // invalid_json), as without a mapping.
+    return into->Flatten(body, rejection);
+  }
   if (!decoded.ok()) {
     rejection->Set(RejectReason::kBadEncoding, encoding::DecodeErrorName(decoded.error));
     return false;

@@ -380,7 +380,8 @@ TEST_F(MappingE2eTest, EveryColumnTypeTakesItsEdgesExactlyOrRejectsNamingTheColu
       {R"("u": "3F2504E0-4F89-11D3-9A0C")", "reject:invalid_value"},
       {R"("v": ")" + v255 + "\"", v255},
       {R"("v": ")" + v255 + "x\"", "reject:too_long"},
-      {R"("t": "😀 non-BMP")", "😀 non-BMP"},
+      // Escaped in the body (the emulator refuses raw non-BMP bodies); one code point in varchar.
+      {R"("t": "\ud83d\ude00 non-BMP")", "😀 non-BMP"},
       {R"("t": 5)", "reject:wrong_type"},
       {R"("c": "ab")", "ab"},  // char(n) pads; its text drops the padding
       {R"("ip": "2001:db8::1/64")", "2001:db8::1/64"},

@@ -222,9 +222,13 @@ Result<CompiledMapping> Compiler::Run() {
     out_.flatten = FlattenOptions{kPathSeparator, /*descend_arrays=*/true};
   }
   out_.columns.resize(spec_.columns.size());
+  // Every column's problem at once: one start-up attempt shows all that must change.
+  std::string problems;
   for (size_t i = 0; i < spec_.columns.size(); ++i) {
-    SQS2PG_RETURN_IF_ERROR(CompileColumn(spec_.columns[i], i + 1, &out_.columns[i]));
+    Status compiled = CompileColumn(spec_.columns[i], i + 1, &out_.columns[i]);
+    if (!compiled.ok()) problems += (problems.empty() ? "" : "; ") + compiled.message();
   }
+  if (!problems.empty()) return InvalidArgumentError(std::move(problems));
   std::string unfilled;
   for (const TableColumn& column : table_.columns) {
     if (spec_.FindColumn(column.name) != nullptr) continue;
