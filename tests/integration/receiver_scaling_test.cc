@@ -1,0 +1,130 @@
+// Fast by default (issue 16): receivers that scale themselves, and a drain that ends as soon as
+// the queue is empty.
+//  - ReceiverScaling: under a backlog the count of polls rises above its start (2), never past
+//    --receivers-max, and falls back to --receivers-min once the queue is empty. Counts and
+//    scaling events (the debug log's "receivers: a -> b" lines and the sqs2pg_receivers gauge),
+//    never times.
+//  - A drain whose long polls are still outstanding (--wait-time 20) exits once the queue is
+//    empty instead of waiting them out, and loses nothing; an idle queue is watched by at most
+//    2 polls.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sqs/http_transport.h"
+#include "support/process.h"
+#include "support/run_output.h"
+#include "support/sqs2pg_fixture.h"
+#include "support/sqs_test_env.h"
+
+namespace sqs2pg::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Steady = std::chrono::steady_clock;
+
+// Every "receivers: A -> B" scaling event in a debug log, as (A, B).
+std::vector<std::pair<int, int>> ScalingEvents(const std::string& log) {
+  std::vector<std::pair<int, int>> events;
+  const std::regex event("receivers: ([0-9]+) -> ([0-9]+)");
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), event); it != std::sregex_iterator();
+       ++it) {
+    events.emplace_back(std::stoi((*it)[1]), std::stoi((*it)[2]));
+  }
+  return events;
+}
+
+int MetricsPort(const std::string& output) {
+  std::smatch m;
+  if (!std::regex_search(output, m, std::regex("metrics and probes on http://[^:]+:([0-9]+)/"))) {
+    return 0;
+  }
+  return std::stoi(m[1]);
+}
+
+double Gauge(sqs::HttpTransport& http, int port, const std::string& name) {
+  sqs::HttpRequest request;
+  request.method = "GET";
+  request.url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
+  auto response = http.Send(request);
+  if (!response.ok()) return -1;
+  std::smatch m;
+  if (!std::regex_search(response->body, m, std::regex("(^|\n)" + name + " ([0-9.e+-]+)"))) {
+    return -1;
+  }
+  return std::stod(m[2]);
+}
+
+class ReceiverScalingTest : public Sqs2pgFixture {};
+
+TEST_F(ReceiverScalingTest, RisesUnderABacklogStaysUnderTheMaximumAndFallsBackWhenEmpty) {
+  constexpr int kN = 4000;
+  SendBodies(*sqs_, queue_url_, LoginEvents(kN));
+  RunningProcess run(ConsumeArgv("run", {"--receivers-max", "5", "--metrics-addr", "127.0.0.1:0",
+                                         "--log-level", "debug", "--wait-time", "1"}),
+                     Sqs2pgTestEnv());
+  int port = 0;
+  const auto until = Steady::now() + seconds(120);
+  while (Steady::now() < until && (port = MetricsPort(run.Output())) == 0) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  ASSERT_GT(port, 0) << run.Output();
+  auto http = sqs::MakeCurlTransport();
+  // Everything committed, then the polls fall back to the minimum on the empty queue.
+  while (Steady::now() < until && Count("SELECT count(*) FROM " + table_) < kN) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  ASSERT_EQ(Count("SELECT count(*) FROM " + table_), kN) << Tail(run.Output());
+  while (Steady::now() < until && Gauge(*http, port, "sqs2pg_receivers") != 1) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_EQ(Gauge(*http, port, "sqs2pg_receivers"), 1);
+  run.Signal(SIGTERM);
+  ProcessResult result = run.Wait(seconds(60));
+  ASSERT_EQ(result.exit_code, 0) << Tail(result.output);
+
+  const std::vector<std::pair<int, int>> events = ScalingEvents(result.output);
+  ASSERT_FALSE(events.empty()) << Tail(result.output);
+  int most = 0;
+  for (const auto& [from, to] : events) {
+    EXPECT_EQ(std::abs(to - from), 1) << from << " -> " << to;
+    EXPECT_GE(to, 1);
+    EXPECT_LE(to, 5);
+    most = std::max(most, to);
+  }
+  EXPECT_EQ(events.front().first, 2);  // the start
+  EXPECT_GT(most, 2) << "never rose under a backlog of " << kN;
+  EXPECT_EQ(events.back().second, 1);  // back to --receivers-min
+  ExpectExactlyOnce(kN);
+}
+
+TEST_F(ReceiverScalingTest, AFixedCountNeverScales) {
+  SendBodies(*sqs_, queue_url_, LoginEvents(500));
+  ProcessResult run = Drain({"--receivers", "3", "--log-level", "debug"});
+  ASSERT_EQ(run.exit_code, 0) << Tail(run.output);
+  EXPECT_TRUE(ScalingEvents(run.output).empty()) << Tail(run.output);
+  ExpectExactlyOnce(500);
+}
+
+// Long polls (--wait-time 20) are still waiting on the server when the queue runs dry: the drain
+// abandons them at once rather than waiting up to 20 s, and nothing is lost.
+TEST_F(ReceiverScalingTest, ADrainEndsWhileLongPollsAreOutstanding) {
+  constexpr int kN = 300;
+  SendBodies(*sqs_, queue_url_, LoginEvents(kN));
+  BoundedRun drain =
+      RunWithDeadline(ConsumeArgv("drain", {"--wait-time", "20"}), Sqs2pgTestEnv(), seconds(15));
+  ASSERT_TRUE(drain.finished) << "the drain waited for its long polls\n" << Tail(drain.run.output);
+  ASSERT_EQ(drain.run.exit_code, 0) << Tail(drain.run.output);
+  ExpectExactlyOnce(kN);
+  // The busy rate is reported beside the wall time.
+  EXPECT_NE(drain.run.output.find("first receive to last delete"), std::string::npos)
+      << Tail(drain.run.output);
+}
+
+}  // namespace
+}  // namespace sqs2pg::testing
