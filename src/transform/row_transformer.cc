@@ -253,11 +253,9 @@ bool RowTransformer::UnknownFields(const Flattener& event, Rejection* rejection)
       for (const CompiledColumn& column : m.columns) {
         const std::string_view lookup = column.lookup;
         if (column.source != SourceKind::kPath) continue;
-        if (name == lookup ||
-            (name.size() > lookup.size() && name.starts_with(lookup) &&
-             name[lookup.size()] == separator) ||
-            (lookup.size() > name.size() && lookup.starts_with(name) &&
-             lookup[name.size()] == separator)) {
+        // The field itself, or a member of an array or object a column takes whole.
+        if (name == lookup || (name.size() > lookup.size() && name.starts_with(lookup) &&
+                               name[lookup.size()] == separator)) {
           known = true;
           break;
         }

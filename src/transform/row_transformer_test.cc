@@ -477,10 +477,11 @@ TEST_F(RowTransformerTest, FlattenerRejectionsPassThrough) {
                  RejectReason::kDuplicateKey, "ip");
   ExpectRejected(R"({"user": {"id": "a"}, "user_id": "b"})", RejectReason::kDuplicateKey,
                  "user_id");
-  // Issue 14's body_encoding = "auto": a body that does not start with '{' must be base64, so
-  // "[]" is now bad_encoding (it was not_an_object); decoded, or with body_encoding = "json", a
-  // top-level array is still not_an_object.
-  ExpectRejected("[]", RejectReason::kBadEncoding, "bad_base64");
+  // Issue 14's body_encoding = "auto": a body that does not start with '{' must be base64; one
+  // that is not base64 but starts like another JSON value never claimed an encoding and is judged
+  // by the JSON rules, as before ("[]" is not_an_object); anything else is bad_encoding.
+  ExpectRejected("[]", RejectReason::kNotAnObject, "");
+  ExpectRejected("!not json", RejectReason::kBadEncoding, "bad_base64");
   ExpectRejected(Base64("[]"), RejectReason::kNotAnObject, "");
   std::shared_ptr<const CompiledMapping> json = Compile(
       DefaultTomlWith("body_encoding = \"auto\"", "body_encoding = \"json\""), UserLoginsShape());
@@ -591,8 +592,10 @@ TEST_F(RowTransformerTest, BrokenSnsEnvelopeIsBadEnvelope) {
   }
   // The inner message goes through the same checks as a body.
   ExpectRejected(head + R"("Message": "{\"user_id\": ")" + "}", RejectReason::kInvalidJson, "");
-  ExpectRejected(head + R"("Message": "not base64!"})", RejectReason::kBadEncoding, "bad_base64");
-  ExpectRejected(head + R"("Message": "[1]"})", RejectReason::kBadEncoding, "bad_base64");
+  ExpectRejected(head + R"("Message": "!not base64"})", RejectReason::kBadEncoding, "bad_base64");
+  // Not base64 but starting like JSON: judged by the JSON rules.
+  ExpectRejected(head + R"("Message": "not base64!"})", RejectReason::kInvalidJson, "");
+  ExpectRejected(head + R"("Message": "[1]"})", RejectReason::kNotAnObject, "");
   ExpectRejected(head + R"("Message": "{\"ip\": \"199.172.111.135\"}"})",
                  RejectReason::kMissingField, "user_id (path user_id)");
   // Without TopicArn a "Type": "Notification" body is not an SNS notification: the event itself.

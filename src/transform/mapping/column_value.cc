@@ -105,6 +105,15 @@ ColumnValueError EncodeColumnValue(const CompiledColumn& column, ValueRef value,
                                    std::string* out, std::string* scratch) {
   switch (column.transform) {
     case Transform::kNone:
+      if (value.epoch_millis &&
+          (column.type.type == PgType::kTimestamp || column.type.type == PgType::kTimestamptz ||
+           column.type.type == PgType::kDate)) {
+        // SentTimestamp into a time column: the instant it names (epoch milliseconds).
+        int64_t micros = 0;
+        ColumnValueError e = From(EpochMillisToMicros(value.text, &micros));
+        if (e.reason != ColumnValueReason::kNone) return e;
+        return From(AppendInstant(column.type, micros, column.type.type == PgType::kDate, out));
+      }
       return From(AppendValue(column.type, value.kind, value.text, out));
     case Transform::kMask: {
       if (value.kind != JsonKind::kString) return {ColumnValueReason::kWrongType};
