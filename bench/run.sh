@@ -235,7 +235,7 @@ run_ceiling() {
 if want transform; then
   echo "bench: transform: $bin_dir/transform_bench" >&2
   "$bin_dir/transform_bench" \
-    --benchmark_filter='^BM_(Transform|TransformVaried|TransformAndEncodeRow|MaskInto|Flatten)$' \
+    --benchmark_filter='^BM_(Transform|TransformVaried|TransformAndEncodeRow|TransformWide|TransformWideAndEncodeRow|MaskInto|Flatten)$' \
     --benchmark_min_time=0.5 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
     --benchmark_format=json >"$parts/transform.json"
 fi
