@@ -106,3 +106,39 @@ TEST(MetricsTest, ReadyNeedsEveryDependencyAndNoShutdown) {
 
 }  // namespace
 }  // namespace sqs2pg::ops
+
+namespace sqs2pg::ops {
+namespace {
+
+// unknown_fields = "count": fields by name, identifier-like names only, at most 100 names, then
+// "other"; never a value.
+TEST(MetricsTest, UnknownFieldsAreCountedByBoundedIdentifierNames) {
+  RunStats stats;
+  Metrics metrics(stats);
+  stats.AddUnknownField("coupon");
+  stats.AddUnknownField("coupon");
+  stats.AddUnknownField("10.1.2.3");  // a key that is a value: never a label
+  for (int i = 0; i < 120; ++i) {
+    std::string name = "f";
+    name += std::to_string(i);
+    stats.AddUnknownField(name);
+  }
+  const std::string out = metrics.Render();
+  EXPECT_NE(out.find("sqs2pg_unknown_fields_total{field=\"coupon\"} 2"), std::string::npos) << out;
+  EXPECT_EQ(out.find("10.1.2.3"), std::string::npos) << out;
+  EXPECT_EQ(stats.UnknownFields().size(), RunStats::kMaxUnknownFieldNames + 1);  // + "other"
+  // coupon and f0..f98 took the 100 names; f99..f119 and the ip went to "other".
+  EXPECT_NE(out.find("sqs2pg_unknown_fields_total{field=\"other\"} 22"), std::string::npos) << out;
+  EXPECT_NE(stats.Summary().find("unknown fields      coupon 2"), std::string::npos);
+}
+
+TEST(MetricsTest, ReceiversAndHeldBytesAreGauges) {
+  RunStats stats;
+  Metrics metrics(stats);
+  metrics.SetReceivers(7);
+  const std::string out = metrics.Render();
+  EXPECT_NE(out.find("sqs2pg_receivers 7"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace sqs2pg::ops
