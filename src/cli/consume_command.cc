@@ -228,10 +228,13 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   }
   transform::Masker masker(scheme, *key, mapped->mapping->mask_domains);
   OPENSSL_cleanse(key->data(), key->size());  // the masker holds its own keyed state
-  std::string domains;
-  for (const std::string& d : mapped->mapping->mask_domains)
-    domains += (domains.empty() ? "" : ", ") + d;
-  spdlog::info("masking {} with {} (key id {})", domains.empty() ? std::string("nothing") : domains,
+  // "ip and device_id", "customer.email", "a, b and c": the domains masked, never a value.
+  const std::vector<std::string>& masked = mapped->mapping->mask_domains;
+  std::string domains = masked.empty() ? std::string("nothing") : masked.front();
+  for (size_t i = 1; i < masked.size(); ++i) {
+    domains += (i + 1 == masked.size() ? " and " : ", ") + masked[i];
+  }
+  spdlog::info("masking {} with {} (key id {})", domains,
                transform::MaskSchemeName(masker.scheme()), masker.key_id());
   std::vector<pipeline::WriterParts> writers;
   writers.reserve(sinks.size());
