@@ -130,7 +130,12 @@ int CheckCommand(const Settings& settings) {
   }
   Result<pg::Connection> conn = pg::Connection::Open(settings.database_url);
   if (!conn.ok()) {
-    report(false, "database", conn.status().ToString());
+    report(false, "database",
+           conn.status()
+               .WithContext("PostgreSQL at " + (settings.database_url.empty()
+                                                    ? std::string("libpq defaults")
+                                                    : pg::RedactConninfo(settings.database_url)))
+               .ToString());
     return mapping.ok() ? 1 : 2;
   }
   // A warning, not a failure: the connection works, but whoever answers gets the password.

@@ -125,8 +125,14 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   // The mapping compiled against the table: a mapping that does not fit is a configuration error.
   const transform::MaskScheme scheme = MaskSchemeSetting(settings);
   Result<MappedTarget> mapped = [&]() -> Result<MappedTarget> {
-    SQS2PG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(settings.database_url));
-    return PrepareMappedTarget(settings, conn, scheme);
+    Result<pg::Connection> conn = pg::Connection::Open(settings.database_url);
+    if (!conn.ok()) {
+      return conn.status().WithContext("PostgreSQL at " +
+                                       (settings.database_url.empty()
+                                            ? std::string("libpq defaults")
+                                            : pg::RedactConninfo(settings.database_url)));
+    }
+    return PrepareMappedTarget(settings, *conn, scheme);
   }();
   if (!mapped.ok()) {
     spdlog::error("{}: {}",
