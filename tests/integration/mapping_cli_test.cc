@@ -96,7 +96,10 @@ TEST_F(MappingCliTest, BrokenMappingFileExits2BeforeTouchingAMessage) {
 
   // Nothing was received or written.
   EXPECT_EQ(Count("SELECT count(*) FROM " + table_), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM " + schema_ + ".sqs2pg_rejects"), 0);
+  // Not even the sidecar tables were made: the mapping is refused before the database is touched.
+  EXPECT_EQ(Count("SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = '" + schema_ +
+                  "' AND tablename LIKE 'sqs2pg%'"),
+            0);
   EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 3);
 }
 

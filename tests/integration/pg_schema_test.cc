@@ -147,18 +147,22 @@ TEST_F(PgSchemaTest, MalformedNameIsInvalidArgument) {
 
 // The mapping's columns are checked against the table when it is compiled
 // (transform/mapping/compiled_mapping.h); the table itself is described whatever its columns.
-// Since issue 14 a refusal names the first column that does not fit, by its line in the mapping,
-// where the login-only check listed every problem at once: each missing column is found in turn.
+// Since issue 14 a refusal names each column that does not fit by its line in the mapping, all of
+// them at once; adding the missing columns one by one, each drops out of the message.
 TEST_F(PgSchemaTest, MissingColumnsAreNamedWithTheirMappingLine) {
   CreateTable("user_id varchar(128), masked_ip text, locale text, create_date date");
   ASSERT_TRUE(DescribeTarget(admin(), Table()).ok());
+  const std::string all = CompileLogin().status().message();
+  for (const char* missing : {"device_type", "masked_device_id", "app_version"}) {
+    EXPECT_THAT(all, HasSubstr(Where(missing, "name")));
+  }
   for (const char* missing : {"device_type", "masked_device_id", "app_version"}) {
     SCOPED_TRACE(missing);
     Result<CompiledMapping> m = CompileLogin();
     ASSERT_FALSE(m.ok());
     EXPECT_EQ(m.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_EQ(m.status().message(),
-              Where(missing, "name") + ": table " + Table() + " has no such column");
+    EXPECT_THAT(m.status().message(),
+                HasSubstr(Where(missing, "name") + ": table " + Table() + " has no such column"));
     Exec("ALTER TABLE " + Table() + " ADD COLUMN " + missing +
          (std::string_view(missing) == "app_version" ? " integer" : " text"));
   }
@@ -176,17 +180,18 @@ TEST_F(PgSchemaTest, WrongTypesNameColumnFoundAndAllowed) {
   Result<CompiledMapping> m = CompileLogin();
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(m.status().message(),
-            Where("app_version", "transform") +
-                ": transform semver_int cannot fill a column of type smallint");
+  EXPECT_THAT(m.status().message(),
+              HasSubstr(Where("app_version", "transform") +
+                        ": transform semver_int cannot fill a column of type smallint"));
 
   Exec("ALTER TABLE " + Table() + " ALTER COLUMN app_version TYPE integer");
   m = CompileLogin();
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(m.status().message(),
-            Where("create_date", "transform") +
-                ": transform utc_date cannot fill a column of type timestamp with time zone");
+  EXPECT_THAT(
+      m.status().message(),
+      HasSubstr(Where("create_date", "transform") +
+                ": transform utc_date cannot fill a column of type timestamp with time zone"));
 
   Exec("ALTER TABLE " + Table() + " ALTER COLUMN create_date TYPE date");
   m = CompileLogin();
@@ -246,10 +251,11 @@ TEST_F(PgSchemaTest, MaskedColumnTooShort) {
   Result<CompiledMapping> m = CompileLogin();
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(m.status().message(),
-            Where("masked_ip", "transform") +
+  EXPECT_THAT(
+      m.status().message(),
+      HasSubstr(Where("masked_ip", "transform") +
                 ": column type character varying(32) is too short for every mask (at least 64 "
-                "characters)");
+                "characters)"));
 
   Exec("ALTER TABLE " + Table() + " ALTER COLUMN masked_ip TYPE varchar(64)");
   m = CompileLogin();
