@@ -19,7 +19,8 @@ std::string Duration(double seconds) {
 
 }  // namespace
 
-std::string ProgressText(uint64_t processed, int64_t total, std::chrono::duration<double> elapsed) {
+std::string ProgressText(uint64_t processed, int64_t total, std::chrono::duration<double> elapsed,
+                         int receivers) {
   const double seconds = elapsed.count();
   const double rate = seconds > 0 ? static_cast<double>(processed) / seconds : 0;
   std::string text;
@@ -36,6 +37,7 @@ std::string ProgressText(uint64_t processed, int64_t total, std::chrono::duratio
     text += left > 0 ? ", ETA " + Duration(left / rate) : ", ETA -";
   }
   text += ", elapsed " + Duration(seconds);
+  if (receivers > 0) text += fmt::format(", {} receiver{}", receivers, receivers == 1 ? "" : "s");
   return text;
 }
 
@@ -79,8 +81,8 @@ void ProgressLine::Stop() {
 
 void ProgressLine::Draw() {
   const uint64_t processed = stats_.inserted + stats_.duplicates + stats_.rejected();
-  const std::string line =
-      ProgressText(processed, total_, std::chrono::steady_clock::now() - start_);
+  const std::string line = ProgressText(
+      processed, total_, std::chrono::steady_clock::now() - start_, stats_.receivers.load());
   std::fprintf(out_, "\r%s\x1b[K", line.c_str());
   std::fflush(out_);
 }

@@ -23,7 +23,9 @@
 namespace sqs2pg::ops {
 
 // `total` < 0: unknown.
-std::string ProgressText(uint64_t processed, int64_t total, std::chrono::duration<double> elapsed);
+// `receivers`: the receive polls at work (shown when > 0: --receivers auto scales them).
+std::string ProgressText(uint64_t processed, int64_t total, std::chrono::duration<double> elapsed,
+                         int receivers = 0);
 
 // Whether `stream` is a terminal (and TERM is not "dumb").
 bool ShouldShowProgress(std::FILE* stream);

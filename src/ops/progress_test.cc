@@ -19,6 +19,8 @@ TEST(ProgressTest, TextShowsCountsRateAndEta) {
   EXPECT_EQ(ProgressText(120, 100, Seconds(2)),
             "processed 120 / ~100 (120%), 60 msg/s, ETA -, elapsed 2s");
   EXPECT_EQ(ProgressText(7, -1, Seconds(1)), "processed 7, 7 msg/s, elapsed 1s");
+  EXPECT_EQ(ProgressText(7, -1, Seconds(1), 5), "processed 7, 7 msg/s, elapsed 1s, 5 receivers");
+  EXPECT_EQ(ProgressText(7, -1, Seconds(1), 1), "processed 7, 7 msg/s, elapsed 1s, 1 receiver");
 }
 
 TEST(ProgressTest, LineRedrawsInPlaceAndEndsWithANewline) {
