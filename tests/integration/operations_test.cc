@@ -16,6 +16,7 @@
 #include <regex>
 #include <thread>
 
+#include "support/metrics_scrape.h"
 #include "support/pg_cluster.h"
 #include "support/pg_test_env.h"
 #include "support/sqs2pg_fixture.h"
@@ -26,39 +27,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Steady = std::chrono::steady_clock;
-
-template <typename Condition>
-bool WaitFor(Condition condition, seconds timeout) {
-  const auto deadline = Steady::now() + timeout;
-  while (Steady::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return condition();
-}
-
-// The port of "metrics and probes on http://127.0.0.1:PORT/metrics" in a process's log; 0 if not
-// there yet.
-int MetricsPort(const std::string& output) {
-  std::smatch m;
-  if (!std::regex_search(output, m, std::regex("metrics and probes on http://[^:]+:([0-9]+)/"))) {
-    return 0;
-  }
-  return std::stoi(m[1]);
-}
-
-// The value of a sample line "<series> <value>" in a Prometheus exposition; -1 if absent.
-double Sample(const std::string& exposition, const std::string& series) {
-  const std::string prefix = series + " ";
-  for (size_t at = 0; at < exposition.size();) {
-    const size_t end = exposition.find('\n', at);
-    const std::string line = exposition.substr(at, end - at);
-    if (line.starts_with(prefix)) return std::stod(line.substr(prefix.size()));
-    if (end == std::string::npos) break;
-    at = end + 1;
-  }
-  return -1;
-}
 
 class OperationsTest : public Sqs2pgFixture {
  protected:

@@ -9,12 +9,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "sqs/http_transport.h"
+#include "support/metrics_scrape.h"
 #include "support/process.h"
 #include "support/run_output.h"
 #include "support/sqs2pg_fixture.h"
@@ -27,16 +26,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Steady = std::chrono::steady_clock;
-
-template <typename Condition>
-bool WaitFor(Condition condition, seconds timeout) {
-  const auto deadline = Steady::now() + timeout;
-  while (Steady::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return condition();
-}
 
 class PipelineHardeningTest : public Sqs2pgFixture {
  protected:
@@ -158,23 +147,6 @@ TEST_F(PipelineHardeningTest, AOneSecondVisibilityTimeoutIsKeptWhileTheDatabaseI
   ExpectExactlyOnce(kN);
 }
 
-// The port of "metrics and probes on http://127.0.0.1:PORT/metrics" in a process's log; 0 if not
-// there yet.
-int MetricsPort(const std::string& output) {
-  std::smatch m;
-  if (!std::regex_search(output, m, std::regex("metrics and probes on http://[^:]+:([0-9]+)/"))) {
-    return 0;
-  }
-  return std::stoi(m[1]);
-}
-
-// The value of a sample line "<series> <value>"; -1 if absent.
-double Sample(const std::string& exposition, const std::string& series) {
-  std::smatch m;
-  const std::regex line("(^|\n)" + series + " ([0-9.e+-]+)");
-  return std::regex_search(exposition, m, line) ? std::stod(m[2]) : -1;
-}
-
 // 60 bodies of 240 KiB (14 MiB) with nothing committing: with --max-held-bytes 2MiB, the receiver
 // stops once 2 MiB are held; only the receive in progress may add its 10 messages. Before the
 // byte bound, all 60 were held (the count bound is 4,000).
@@ -201,19 +173,13 @@ TEST_F(PipelineHardeningTest, HeldBodiesAreBoundedInBytes) {
   ASSERT_TRUE(WaitFor([&] { return (port = MetricsPort(drain.Output())) > 0; }, seconds(30)))
       << drain.Output();
   ASSERT_TRUE(WaitFor([&] { return SomeoneWaitsOnTheTable(); }, seconds(60))) << drain.Output();
-  auto http = sqs::MakeCurlTransport();
   double most_messages = 0;
   double most_bytes = 0;
   // Samples while nothing can commit (the gauge is refreshed every 50 ms).
   for (int i = 0; i < 40; ++i) {
-    sqs::HttpRequest request;
-    request.method = "GET";
-    request.url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
-    auto response = http->Send(request);
-    if (response.ok()) {
-      most_messages = std::max(most_messages, Sample(response->body, "sqs2pg_messages_in_flight"));
-      most_bytes = std::max(most_bytes, Sample(response->body, "sqs2pg_messages_in_flight_bytes"));
-    }
+    const std::string metrics = ScrapeMetrics(port);
+    most_messages = std::max(most_messages, Sample(metrics, "sqs2pg_messages_in_flight"));
+    most_bytes = std::max(most_bytes, Sample(metrics, "sqs2pg_messages_in_flight_bytes"));
     std::this_thread::sleep_for(milliseconds(50));
   }
   Unlock();

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "sqs/http_transport.h"
+#include "support/metrics_scrape.h"
 #include "support/process.h"
 #include "support/run_output.h"
 #include "support/sqs2pg_fixture.h"
@@ -39,27 +39,6 @@ std::vector<std::pair<int, int>> ScalingEvents(const std::string& log) {
   return events;
 }
 
-int MetricsPort(const std::string& output) {
-  std::smatch m;
-  if (!std::regex_search(output, m, std::regex("metrics and probes on http://[^:]+:([0-9]+)/"))) {
-    return 0;
-  }
-  return std::stoi(m[1]);
-}
-
-double Gauge(sqs::HttpTransport& http, int port, const std::string& name) {
-  sqs::HttpRequest request;
-  request.method = "GET";
-  request.url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
-  auto response = http.Send(request);
-  if (!response.ok()) return -1;
-  std::smatch m;
-  if (!std::regex_search(response->body, m, std::regex("(^|\n)" + name + " ([0-9.e+-]+)"))) {
-    return -1;
-  }
-  return std::stod(m[2]);
-}
-
 class ReceiverScalingTest : public Sqs2pgFixture {};
 
 TEST_F(ReceiverScalingTest, RisesUnderABacklogStaysUnderTheMaximumAndFallsBackWhenEmpty) {
@@ -74,16 +53,15 @@ TEST_F(ReceiverScalingTest, RisesUnderABacklogStaysUnderTheMaximumAndFallsBackWh
     std::this_thread::sleep_for(milliseconds(50));
   }
   ASSERT_GT(port, 0) << run.Output();
-  auto http = sqs::MakeCurlTransport();
   // Everything committed, then the polls fall back to the minimum on the empty queue.
   while (Steady::now() < until && Count("SELECT count(*) FROM " + table_) < kN) {
     std::this_thread::sleep_for(milliseconds(100));
   }
   ASSERT_EQ(Count("SELECT count(*) FROM " + table_), kN) << Tail(run.Output());
-  while (Steady::now() < until && Gauge(*http, port, "sqs2pg_receivers") != 1) {
+  while (Steady::now() < until && Sample(ScrapeMetrics(port), "sqs2pg_receivers") != 1) {
     std::this_thread::sleep_for(milliseconds(100));
   }
-  EXPECT_EQ(Gauge(*http, port, "sqs2pg_receivers"), 1);
+  EXPECT_EQ(Sample(ScrapeMetrics(port), "sqs2pg_receivers"), 1);
   run.Signal(SIGTERM);
   ProcessResult result = run.Wait(seconds(60));
   ASSERT_EQ(result.exit_code, 0) << Tail(result.output);
