@@ -19,6 +19,7 @@
 
 #include "transform/convert/time_parse.h"
 #include "transform/convert/value_encoder.h"
+#include "transform/encoding/encoding_test_support.h"
 #include "transform/login_mapping_test_support.h"
 #include "transform/mapping/compiled_mapping.h"
 #include "transform/mapping/default_mapping.h"
@@ -26,6 +27,9 @@
 
 namespace sqs2pg::transform {
 namespace {
+
+using encoding::testing::Base64;
+using encoding::testing::Gzip;
 
 using mapping::CompiledMapping;
 using mapping::TableShape;
@@ -85,42 +89,6 @@ std::string JsonString(std::string_view s) {
     }
   }
   return out + "\"";
-}
-
-std::string Base64(std::string_view data) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    const uint32_t v = (static_cast<uint8_t>(data[i]) << 16) |
-                       (static_cast<uint8_t>(data[i + 1]) << 8) | static_cast<uint8_t>(data[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kAlphabet[(v >> shift) & 63]);
-  }
-  if (i + 1 == data.size()) {
-    const uint32_t v = static_cast<uint8_t>(data[i]) << 16;
-    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == data.size()) {
-    const uint32_t v =
-        (static_cast<uint8_t>(data[i]) << 16) | (static_cast<uint8_t>(data[i + 1]) << 8);
-    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
-std::string Gzip(std::string_view data, int level = 6) {
-  z_stream z;
-  std::memset(&z, 0, sizeof(z));
-  EXPECT_EQ(deflateInit2(&z, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
 }
 
 std::string SnsEnvelope(const std::string& message_json_string) {

@@ -11,8 +11,6 @@
 //  - Every supported column type takes its edge values exactly or rejects the message naming
 //    the column.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <zlib.h>
 
 #include <fstream>
 #include <string>
@@ -23,32 +21,13 @@
 #include "support/sqs2pg_fixture.h"
 #include "support/sqs_test_env.h"
 #include "support/stand_in.h"
+#include "transform/encoding/encoding_test_support.h"
 
 namespace sqs2pg::testing {
 namespace {
 
-std::string Base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string Gzip(std::string_view bytes) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, bytes.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
-  z.avail_in = static_cast<uInt>(bytes.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
+using transform::encoding::testing::Base64;
+using transform::encoding::testing::Gzip;
 
 // A JSON string literal holding `text`.
 std::string JsonString(std::string_view text) {
