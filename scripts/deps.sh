@@ -13,6 +13,7 @@ packages=(
   curl ca-certificates openssl clang-format python3
   # tests/deploy/check.sh: YAML parsing and Kubernetes field names of the deploy manifests.
   python3-yaml python3-kubernetes
+  prometheus  # promtool: tests/deploy/alerts_check.sh and AlertsTest (deploy/prometheus)
   # `make fuzz`: clang (clang-14) and compiler-rt (libclang-rt-14-dev: libFuzzer and the ASan and
   # UBSan runtimes), which clang-14 does not depend on (libclang-common-14-dev only recommends it).
   clang libclang-rt-dev

@@ -150,6 +150,9 @@ std::string Metrics::Render() const {
   counter("sqs2pg_md5_mismatches_total",
           "Messages whose body did not match MD5OfBody (dropped; SQS redelivers them).",
           stats_.md5_mismatches);
+  counter("sqs2pg_ledger_prune_failures_total",
+          "Ledger pruning passes that failed (retried at the next interval).",
+          stats_.ledger_prune_failures);
 
   Header("sqs2pg_messages_rejected_total", "counter", "Messages rejected, by reason code.", &out);
   for (const auto& [reason, n] : stats_.RejectedByReason()) {
@@ -207,6 +210,13 @@ std::string Metrics::Render() const {
   bool ready = !shutting_down_.load() && !ready_.empty();
   for (const auto& d : ready_) ready = ready && d.second;
   Sample("sqs2pg_up", "", ready ? 1 : 0, &out);
+  // Per dependency, so that an alert can tell a database outage from an SQS one.
+  Header("sqs2pg_dependency_up", "gauge",
+         "1 while the dependency answered its last readiness check, by dependency.", &out);
+  for (const auto& [name, ok] : ready_) {
+    Sample("sqs2pg_dependency_up", fmt::format("dependency=\"{}\"", EscapeLabel(name)), ok ? 1 : 0,
+           &out);
+  }
   return out;
 }
 

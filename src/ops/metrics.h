@@ -12,7 +12,9 @@
 //    `stall_limit` (the process is wedged). Readiness: SetReady(name, ok) per dependency ("sqs",
 //    "postgresql") and SetShuttingDown(); Ready() needs every dependency reported ok and no
 //    shutdown.
-//  - Render() returns the Prometheus text exposition format (version 0.0.4).
+//  - Render() returns the Prometheus text exposition format (version 0.0.4). Readiness is
+//    exported as sqs2pg_up (the whole of Ready()) and sqs2pg_dependency_up{dependency} (each
+//    dependency's last check; no sample before the first).
 //  - Thread-safety: every method may be called from any thread.
 #pragma once
 

@@ -104,6 +104,26 @@ TEST(MetricsTest, ReadyNeedsEveryDependencyAndNoShutdown) {
   EXPECT_NE(metrics.ReadinessReport().find("shutting down"), std::string::npos);
 }
 
+// The alert rules (deploy/prometheus/alerts.yaml) tell a database outage from an SQS one, and see
+// a ledger pruner that keeps failing: both need series of their own.
+TEST(MetricsTest, ExportsEachDependencyAndLedgerPruneFailures) {
+  RunStats stats;
+  Metrics metrics(stats);
+  std::string out = metrics.Render();
+  EXPECT_TRUE(Has(out, "# TYPE sqs2pg_dependency_up gauge")) << out;
+  EXPECT_EQ(out.find("sqs2pg_dependency_up{"), std::string::npos) << "no sample before a check";
+  EXPECT_TRUE(Has(out, "# TYPE sqs2pg_ledger_prune_failures_total counter")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_ledger_prune_failures_total 0")) << out;
+
+  metrics.SetReady("postgresql", false);
+  metrics.SetReady("sqs", true);
+  stats.ledger_prune_failures += 3;
+  out = metrics.Render();
+  EXPECT_TRUE(Has(out, "sqs2pg_dependency_up{dependency=\"postgresql\"} 0")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_dependency_up{dependency=\"sqs\"} 1")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_ledger_prune_failures_total 3")) << out;
+}
+
 }  // namespace
 }  // namespace sqs2pg::ops
 

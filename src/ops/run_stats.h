@@ -34,6 +34,9 @@ class RunStats {
   std::atomic<uint64_t> visibility_extended{0};  // receipts extended by the heartbeat
   std::atomic<uint64_t> released{0};       // uncommitted messages made visible again at shutdown
   std::atomic<uint64_t> split_batches{0};  // batches split to isolate rows the database refused
+  // Ledger pruning passes that failed (no connection, or the DELETE failed): counted by
+  // pg::LedgerPruner, exported for alerting; not in the summary (pruning is not the run's work).
+  std::atomic<uint64_t> ledger_prune_failures{0};
   std::atomic<int> receivers{0};           // receive polls at work now (auto receivers scale it)
 
   // The busy span: from the first receive that brought messages to the last delete that

@@ -84,6 +84,7 @@ void LedgerPruner::PassOnce() {
     if (!conn.ok()) {
       spdlog::warn("ledger pruning skipped, retrying in {} s: {}", interval_.count(),
                    conn.status().message());
+      if (failures_ != nullptr) ++*failures_;
       return;
     }
     conn_.emplace(std::move(conn).value());
@@ -92,6 +93,7 @@ void LedgerPruner::PassOnce() {
   if (!deleted.ok()) {
     spdlog::warn("ledger pruning failed, retrying in {} s: {}", interval_.count(),
                  deleted.status().ToString());
+    if (failures_ != nullptr) ++*failures_;
     return;
   }
   pruned_ += *deleted;

@@ -13,9 +13,9 @@
 //    deleted by the ledger's whole primary key (LedgerKeying, read from the catalog on each call),
 //    so a chunk costs index look-ups, not a scan of the ledger, however large it has grown.
 //  - LedgerPruner runs PruneLedger() on its own connection and thread: once right after Start(),
-//    then every `interval`. Failures (database down, no privilege) are logged as warnings and
-//    retried at the next interval; they never stop ingest. Stop() (or the destructor) ends the
-//    thread promptly.
+//    then every `interval`. Failures (database down, no privilege) are logged as warnings,
+//    counted (CountFailuresIn) and retried at the next interval; they never stop ingest. Stop() (or
+//    the destructor) ends the thread promptly.
 //  - Thread-safety: PruneLedger() uses the caller's connection; LedgerPruner's Start()/Stop() are
 //    called from one thread; pruned() from any.
 #pragma once
@@ -49,6 +49,9 @@ class LedgerPruner {
   void Start();
   void Stop();
   int64_t pruned() const { return pruned_.load(); }
+  // Adds 1 to *counter for each failed pass (e.g. RunStats::ledger_prune_failures, exported for
+  // alerting). Call before Start(); *counter must outlive the pruner.
+  void CountFailuresIn(std::atomic<uint64_t>* counter) { failures_ = counter; }
 
  private:
   void Loop();
@@ -60,6 +63,7 @@ class LedgerPruner {
   const std::chrono::seconds interval_;
   std::optional<Connection> conn_;
   std::atomic<int64_t> pruned_{0};
+  std::atomic<uint64_t>* failures_ = nullptr;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_
