@@ -220,7 +220,8 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   std::optional<ops::ProgressLine> progress;
   if (stop_when_empty && settings.log_format == "text" && ops::ShouldShowProgress(stderr)) {
     auto counts = sqs->client->GetQueueCounts(settings.queue_url);
-    progress.emplace(stats, counts.ok() ? counts->visible + counts->in_flight : -1, stderr);
+    progress.emplace(stats, counts.ok() ? counts->visible + counts->in_flight : -1,
+                     ops::StderrStatusLine());
     progress->Start();
   }
 

@@ -3,7 +3,10 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <simdjson.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -76,7 +79,91 @@ class JsonLogFormatter final : public spdlog::formatter {
   }
 };
 
+// Formats under base_sink's mutex, then writes under the status line's: the progress thread only
+// ever takes the latter, so the two are always taken in this order.
+class StatusLineSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit StatusLineSink(StatusLine& line) : line_(line) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    line_.WriteAbove(std::string_view(formatted.data(), formatted.size()));
+  }
+  void flush_() override { line_.Flush(); }
+
+ private:
+  StatusLine& line_;
+};
+
+constexpr std::string_view kClearToEndOfRow = "\x1b[K";
+
 }  // namespace
+
+void StatusLine::Show(std::string_view text) {
+  // "\r" and clear-to-end-of-row reach back one row only: a line that wrapped would leave its
+  // first rows behind on every redraw, so it is clipped to the terminal's width (ASCII text).
+  winsize size{};
+  if (ioctl(fileno(out_), TIOCGWINSZ, &size) == 0 && size.ws_col > 1 &&
+      text.size() >= size.ws_col) {
+    text = text.substr(0, size.ws_col - 1u);
+  }
+  std::lock_guard lock(mu_);
+  text_.assign(text);
+  shown_ = true;
+  std::string out;
+  out.reserve(text_.size() + kClearToEndOfRow.size() + 1);
+  out += '\r';
+  out += text_;
+  out += kClearToEndOfRow;
+  std::fwrite(out.data(), 1, out.size(), out_);
+  std::fflush(out_);
+}
+
+void StatusLine::Finish() {
+  std::lock_guard lock(mu_);
+  if (!shown_) return;
+  shown_ = false;
+  text_.clear();
+  std::fputc('\n', out_);
+  std::fflush(out_);
+}
+
+void StatusLine::WriteAbove(std::string_view lines) {
+  std::lock_guard lock(mu_);
+  if (!shown_) {
+    std::fwrite(lines.data(), 1, lines.size(), out_);
+    std::fflush(out_);
+    return;
+  }
+  // One buffered write per record, so the terminal never shows the row erased but not redrawn.
+  std::string out;
+  out.reserve(lines.size() + text_.size() + 2 * kClearToEndOfRow.size() + 3);
+  out += '\r';
+  out += kClearToEndOfRow;
+  out += lines;
+  if (lines.empty() || lines.back() != '\n') out += '\n';
+  out += '\r';
+  out += text_;
+  out += kClearToEndOfRow;
+  std::fwrite(out.data(), 1, out.size(), out_);
+  std::fflush(out_);
+}
+
+void StatusLine::Flush() {
+  std::lock_guard lock(mu_);
+  std::fflush(out_);
+}
+
+StatusLine& StderrStatusLine() {
+  static StatusLine* const line = new StatusLine(stderr);  // never destroyed: logs at exit use it
+  return *line;
+}
+
+std::shared_ptr<spdlog::sinks::sink> MakeStatusLineSink(StatusLine& line) {
+  return std::make_shared<StatusLineSink>(line);
+}
 
 std::unique_ptr<spdlog::formatter> MakeJsonLogFormatter() {
   return std::make_unique<JsonLogFormatter>();
@@ -84,7 +171,14 @@ std::unique_ptr<spdlog::formatter> MakeJsonLogFormatter() {
 
 void InitLogging(spdlog::level::level_enum level, LogFormat format) {
   spdlog::drop("sqs2pg");
-  auto logger = spdlog::stderr_logger_mt("sqs2pg");
+  std::shared_ptr<spdlog::logger> logger;
+  if (format == LogFormat::kText && isatty(fileno(stderr)) == 1) {
+    // Only a terminal can show a status line (progress): there, records pass above it.
+    logger = std::make_shared<spdlog::logger>("sqs2pg", MakeStatusLineSink(StderrStatusLine()));
+    spdlog::register_logger(logger);
+  } else {
+    logger = spdlog::stderr_logger_mt("sqs2pg");
+  }
   if (format == LogFormat::kJson) {
     logger->set_formatter(MakeJsonLogFormatter());
   } else {

@@ -1,8 +1,11 @@
 #include "ops/logging.h"
 
 #include <gtest/gtest.h>
+#include <pty.h>
 #include <simdjson.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <string>
 
 namespace sqs2pg::ops {
@@ -47,6 +50,93 @@ TEST(LoggingTest, InvalidUtf8StillMakesValidJson) {
   simdjson::dom::element doc;
   ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
   EXPECT_EQ(std::string(doc["message"].get_string().value()), "bad \xC3\xBF\xC3\xBE byte");
+}
+
+// A file standing in for stderr; Contents() is everything written to it so far.
+class FakeTerminal {
+ public:
+  FakeTerminal() : file_(std::tmpfile()) {}
+  ~FakeTerminal() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  std::FILE* file() const { return file_; }
+  std::string Contents() const {
+    std::fflush(file_);
+    std::rewind(file_);
+    std::string text;
+    for (int c; (c = std::fgetc(file_)) != EOF;) text.push_back(static_cast<char>(c));
+    return text;
+  }
+
+ private:
+  std::FILE* file_;
+};
+
+TEST(StatusLineTest, WithoutAStatusLineRecordsPassUnchanged) {
+  FakeTerminal term;
+  ASSERT_NE(term.file(), nullptr);
+  StatusLine line(term.file());
+  line.WriteAbove("first\n");
+  line.Finish();  // nothing shown: nothing to end
+  line.WriteAbove("second\n");
+  EXPECT_EQ(term.Contents(), "first\nsecond\n");
+}
+
+TEST(StatusLineTest, RecordsEraseTheStatusLineAndRedrawItBelow) {
+  FakeTerminal term;
+  ASSERT_NE(term.file(), nullptr);
+  StatusLine line(term.file());
+  line.Show("status 1");
+  line.WriteAbove("a record\n");
+  line.Show("status 2");
+  line.WriteAbove("no newline");  // ended for it, or the redraw would join it
+  line.Finish();
+  line.WriteAbove("after\n");
+  EXPECT_EQ(term.Contents(),
+            "\rstatus 1\x1b[K"
+            "\r\x1b[Ka record\n\rstatus 1\x1b[K"
+            "\rstatus 2\x1b[K"
+            "\r\x1b[Kno newline\n\rstatus 2\x1b[K"
+            "\n"
+            "after\n");
+}
+
+TEST(StatusLineTest, SinkWritesFormattedRecordsAboveTheStatusLine) {
+  FakeTerminal term;
+  ASSERT_NE(term.file(), nullptr);
+  StatusLine line(term.file());
+  spdlog::logger logger("status_line_test", MakeStatusLineSink(line));
+  logger.set_pattern("%l %v");
+  line.Show("progress");
+  logger.warn("rejected message {}", 7);
+  line.Finish();
+  EXPECT_EQ(term.Contents(),
+            "\rprogress\x1b[K\r\x1b[Kwarning rejected message 7\n\rprogress\x1b[K\n");
+}
+
+// A status line wider than the terminal would wrap, and "\r" would then erase only its last row.
+TEST(StatusLineTest, ClipsToTheTerminalWidth) {
+  int master = -1;
+  int slave = -1;
+  winsize size{};
+  size.ws_col = 12;
+  size.ws_row = 5;
+  ASSERT_EQ(openpty(&master, &slave, nullptr, nullptr, &size), 0);
+  std::FILE* out = fdopen(slave, "w");
+  ASSERT_NE(out, nullptr);
+  {
+    StatusLine line(out);
+    line.Show("0123456789abcdef");
+    line.Show("short");
+  }
+  std::fclose(out);
+  std::string text;
+  char buffer[256];
+  for (ssize_t n; (n = read(master, buffer, sizeof(buffer))) > 0;) {
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  close(master);
+  EXPECT_EQ(text, "\r0123456789a\x1b[K\rshort\x1b[K");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -47,11 +48,11 @@ bool ShouldShowProgress(std::FILE* stream) {
   return isatty(fileno(stream)) == 1;
 }
 
-ProgressLine::ProgressLine(const RunStats& stats, int64_t total, std::FILE* out,
+ProgressLine::ProgressLine(const RunStats& stats, int64_t total, StatusLine& line,
                            std::chrono::milliseconds period)
     : stats_(stats),
       total_(total),
-      out_(out),
+      line_(line),
       period_(period),
       start_(std::chrono::steady_clock::now()) {}
 
@@ -59,13 +60,16 @@ ProgressLine::~ProgressLine() { Stop(); }
 
 void ProgressLine::Start() {
   if (thread_.joinable()) return;
+  Draw();  // at once: output after Start() returns finds the line shown and passes above it
   thread_ = std::thread([this] {
+    // Short naps so Stop() is not kept waiting for a whole period (and a short period holds).
+    const auto nap = std::min<std::chrono::milliseconds>(period_, std::chrono::milliseconds(20));
     while (!stop_.load()) {
-      Draw();
       const auto until = std::chrono::steady_clock::now() + period_;
       while (!stop_.load() && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::this_thread::sleep_for(nap);
       }
+      if (!stop_.load()) Draw();
     }
   });
 }
@@ -75,16 +79,14 @@ void ProgressLine::Stop() {
   stop_ = true;
   thread_.join();
   Draw();
-  std::fputc('\n', out_);
-  std::fflush(out_);
+  line_.Finish();
 }
 
 void ProgressLine::Draw() {
   const uint64_t processed = stats_.inserted + stats_.duplicates + stats_.rejected();
   const std::string line = ProgressText(
       processed, total_, std::chrono::steady_clock::now() - start_, stats_.receivers.load());
-  std::fprintf(out_, "\r%s\x1b[K", line.c_str());
-  std::fflush(out_);
+  line_.Show(line);
 }
 
 }  // namespace sqs2pg::ops

@@ -2,10 +2,12 @@
 //
 // Contract:
 //  - ProgressText() renders one line from figures (pure; no terminal codes).
-//  - ProgressLine redraws that line in place ("\r", clear to end of line) on `out` every
-//    `period` from its own thread between Start() and Stop(); Stop() draws it a last time and ends
-//    it with a newline. Whether to use it at all (only when stderr is a terminal) is the caller's
-//    choice: see ShouldShowProgress().
+//  - ProgressLine draws that line through a StatusLine (ops/logging.h) in Start(), then redraws
+//    it in place every `period` from its own thread until Stop(); Stop() draws it a last time and
+//    ends it with a newline, so what follows (the summary) starts on a row of its own. Log records
+//    written meanwhile pass above it when they go through the same StatusLine (InitLogging() does
+//    so for StderrStatusLine() on a terminal). Whether to use it at all (only when stderr is a
+//    terminal) is the caller's choice: see ShouldShowProgress().
 //  - Processed = rows inserted + duplicates skipped + rejects. The total is the queue's
 //    approximate depth when the drain started (SQS's figure, so the percentage can pass 100).
 //  - Thread-safety: Start() and Stop() from one thread; RunStats is read with atomics.
@@ -18,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "ops/logging.h"
 #include "ops/run_stats.h"
 
 namespace sqs2pg::ops {
@@ -32,7 +35,8 @@ bool ShouldShowProgress(std::FILE* stream);
 
 class ProgressLine {
  public:
-  ProgressLine(const RunStats& stats, int64_t total, std::FILE* out,
+  // `line` must outlive this object.
+  ProgressLine(const RunStats& stats, int64_t total, StatusLine& line,
                std::chrono::milliseconds period = std::chrono::milliseconds(500));
   ~ProgressLine();
   ProgressLine(const ProgressLine&) = delete;
@@ -46,7 +50,7 @@ class ProgressLine {
 
   const RunStats& stats_;
   const int64_t total_;
-  std::FILE* const out_;
+  StatusLine& line_;
   const std::chrono::milliseconds period_;
   const std::chrono::steady_clock::time_point start_;
   std::atomic<bool> stop_{false};

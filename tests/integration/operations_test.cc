@@ -266,22 +266,69 @@ ProcessResult RunOnTerminal(const std::vector<std::string>& argv,
   return result;
 }
 
-TEST_F(OperationsTest, DrainShowsProgressOnATerminalOnly) {
-  std::vector<std::string> bodies;
-  for (int i = 0; i < 300; ++i) bodies.push_back(LoginEvent(i));
-  SendBodies(*sqs_, queue_url_, bodies);
-  ProcessResult on_terminal = RunOnTerminal(ConsumeArgv("drain"), Sqs2pgTestEnv());
-  ASSERT_EQ(on_terminal.exit_code, 0) << on_terminal.output;
-  EXPECT_NE(on_terminal.output.find("\rprocessed "), std::string::npos) << on_terminal.output;
-  EXPECT_NE(on_terminal.output.find("processed 300 / ~300 (100%)"), std::string::npos)
-      << on_terminal.output;
-  EXPECT_NE(on_terminal.output.find(" msg/s"), std::string::npos);
+// The rows a terminal shows after `bytes`: "\r" returns to column 0, "\n" starts the next row,
+// ESC [ K clears to the end of the row; other bytes overwrite at the cursor.
+std::vector<std::string> ScreenRows(const std::string& bytes) {
+  std::vector<std::string> rows(1);
+  size_t column = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::string& row = rows.back();
+    if (bytes[i] == '\r') {
+      column = 0;
+    } else if (bytes[i] == '\n') {
+      rows.emplace_back();
+      column = 0;
+    } else if (bytes.compare(i, 3, "\x1b[K") == 0) {
+      if (row.size() > column) row.resize(column);
+      i += 2;
+    } else {
+      if (row.size() <= column) row.resize(column + 1, ' ');
+      row[column++] = bytes[i];
+    }
+  }
+  return rows;
+}
 
+TEST_F(OperationsTest, DrainShowsProgressOnATerminalOnly) {
   SendBodies(*sqs_, queue_url_, {LoginEvent(1000)});
   ProcessResult piped = Drain();
   ASSERT_EQ(piped.exit_code, 0) << piped.output;
   EXPECT_EQ(piped.output.find("processed "), std::string::npos) << piped.output;
   EXPECT_EQ(piped.output.find('\r'), std::string::npos);
+
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 300; ++i) bodies.push_back(LoginEvent(i));
+  // Two rejects: warnings logged while the progress line is on screen (they stay in the queue,
+  // so this drain comes last).
+  bodies.push_back("not json at all");
+  bodies.push_back("{\"neither\": \"is this\"");
+  SendBodies(*sqs_, queue_url_, bodies);
+  ProcessResult on_terminal = RunOnTerminal(ConsumeArgv("drain"), Sqs2pgTestEnv());
+  ASSERT_EQ(on_terminal.exit_code, 0) << on_terminal.output;
+  EXPECT_NE(on_terminal.output.find("\rprocessed "), std::string::npos) << on_terminal.output;
+  EXPECT_NE(on_terminal.output.find("processed 302 / ~302 (100%)"), std::string::npos)
+      << on_terminal.output;
+  EXPECT_NE(on_terminal.output.find(" msg/s"), std::string::npos);
+
+  // No log record shares a row with the progress line, and the summary follows the finished one.
+  const std::regex record(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (info|warning|error) )");
+  const std::vector<std::string> rows = ScreenRows(on_terminal.output);
+  int rejected = 0;
+  size_t last_progress = rows.size();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::smatch found;
+    if (std::regex_search(rows[r], found, record)) {
+      EXPECT_EQ(found.position(0), 0) << "row " << r << ": " << rows[r];
+      EXPECT_EQ(rows[r].find("processed "), std::string::npos) << "row " << r << ": " << rows[r];
+      if (rows[r].find(" warning rejected message ") != std::string::npos) ++rejected;
+    } else if (rows[r].find("processed ") != std::string::npos) {
+      EXPECT_TRUE(rows[r].starts_with("processed ")) << "row " << r << ": " << rows[r];
+      last_progress = r;
+    }
+  }
+  EXPECT_EQ(rejected, 2) << on_terminal.output;
+  ASSERT_LT(last_progress + 1, rows.size()) << on_terminal.output;
+  EXPECT_EQ(rows[last_progress + 1], "summary:") << on_terminal.output;
 }
 
 TEST_F(OperationsTest, ConfigFileSitsBelowEnvironmentAndFlags) {
