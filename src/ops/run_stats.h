@@ -37,7 +37,7 @@ class RunStats {
   // Ledger pruning passes that failed (no connection, or the DELETE failed): counted by
   // pg::LedgerPruner, exported for alerting; not in the summary (pruning is not the run's work).
   std::atomic<uint64_t> ledger_prune_failures{0};
-  std::atomic<int> receivers{0};           // receive polls at work now (auto receivers scale it)
+  std::atomic<int> receivers{0};  // receive polls at work now (auto receivers scale it)
 
   // The busy span: from the first receive that brought messages to the last delete that
   // returned. A small drain spends most of its wall time starting and stopping; its rate over
