@@ -174,15 +174,15 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   options.receive_message_attributes = mapped->mapping->needs_message_attributes;
   options.receive_sender_id = mapped->mapping->needs_sender_id;
 
+  ops::RunStats stats;
   std::optional<pg::LedgerPruner> pruner;
   if (settings.ledger_prune_interval > 0) {
-    pruner.emplace(settings.database_url, first_sink.target().schema,
-                   LedgerKeep(settings, *sqs->client),
-                   std::chrono::seconds(settings.ledger_prune_interval));
+    pruner.emplace(
+        settings.database_url, first_sink.target().schema, LedgerKeep(settings, *sqs->client),
+        std::chrono::seconds(settings.ledger_prune_interval), &stats.ledger_maintenance_failures);
     pruner->Start();
   }
 
-  ops::RunStats stats;
   // Metrics and probes (--metrics-addr): the pipeline and the SQS client feed them.
   std::optional<ops::Metrics> metrics;
   std::optional<ops::MetricsServer> metrics_server;

@@ -150,6 +150,10 @@ std::string Metrics::Render() const {
   counter("sqs2pg_md5_mismatches_total",
           "Messages whose body did not match MD5OfBody (dropped; SQS redelivers them).",
           stats_.md5_mismatches);
+  counter("sqs2pg_ledger_maintenance_failures_total",
+          "Ledger partition maintenance passes that failed (creating or dropping day partitions; "
+          "ingest goes on).",
+          stats_.ledger_maintenance_failures);
 
   Header("sqs2pg_messages_rejected_total", "counter", "Messages rejected, by reason code.", &out);
   for (const auto& [reason, n] : stats_.RejectedByReason()) {

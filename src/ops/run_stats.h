@@ -34,6 +34,8 @@ class RunStats {
   std::atomic<uint64_t> visibility_extended{0};  // receipts extended by the heartbeat
   std::atomic<uint64_t> released{0};       // uncommitted messages made visible again at shutdown
   std::atomic<uint64_t> split_batches{0};  // batches split to isolate rows the database refused
+  // Ledger partition maintenance passes that failed (e.g. a role without CREATE/DROP).
+  std::atomic<uint64_t> ledger_maintenance_failures{0};
 
   void AddRejected(std::string_view reason);
   uint64_t rejected() const;

@@ -20,17 +20,14 @@ bool IsTransientConflict(const PgErrorInfo& e) {
 
 }  // namespace
 
-Sink::Sink(std::string conninfo, Connection conn, TargetTable target, LedgerKeying keying,
-           RowLayout layout)
+Sink::Sink(std::string conninfo, Connection conn, TargetTable target, RowLayout layout)
     : conninfo_(std::move(conninfo)),
       conn_(std::move(conn)),
       target_(std::move(target)),
-      keying_(keying),
       layout_(std::move(layout)) {
   const std::string schema = QuoteIdent(target_.schema);
   const std::string ledger = schema + "." + kLedgerTable;
-  const std::string key_columns =
-      keying_ == LedgerKeying::kSentAtAndMessageId ? "sent_at, message_key" : "message_key";
+  const std::string key_columns = "sent_at, message_key";
   copy_ledger_sql_ = "COPY " + ledger + " (" + key_columns + ") FROM STDIN (FORMAT binary)";
   std::string columns;
   for (const std::string& c : layout_.columns) {
@@ -95,10 +92,10 @@ Result<std::unique_ptr<Sink>> Sink::Open(const std::string& conninfo, const std:
   Result<Connection> conn = Connection::Open(conninfo);
   if (!conn.ok()) return conn.status().WithContext("PostgreSQL at " + where);
   SQS2PG_ASSIGN_OR_RETURN(TargetTable target, DescribeTarget(*conn, table));
-  SQS2PG_ASSIGN_OR_RETURN(LedgerKeying keying, EnsureSidecarInSchema(*conn, target.schema));
+  SQS2PG_RETURN_IF_ERROR(EnsureSidecarInSchema(*conn, target.schema));
   if (layout.columns.empty()) return InvalidArgumentError("the row layout names no column");
   return std::unique_ptr<Sink>(
-      new Sink(conninfo, std::move(conn).value(), std::move(target), keying, std::move(layout)));
+      new Sink(conninfo, std::move(conn).value(), std::move(target), std::move(layout)));
 }
 
 Sink::~Sink() {
@@ -148,10 +145,9 @@ void Sink::RollbackQuietly() {
 void Sink::PrepareKeys(const std::vector<PendingRow>& rows, BatchOutcome* outcome) {
   keys_.clear();
   keys_.reserve(rows.size());
-  const bool timed = keying_ == LedgerKeying::kSentAtAndMessageId;
   for (size_t i = 0; i < rows.size(); ++i) {
-    const int64_t sent_at = timed ? PgTimestampFromUnixMillis(rows[i].sent_timestamp_ms) : 0;
-    keys_.push_back({sent_at, MessageKey(rows[i].message_id), i});
+    keys_.push_back(
+        {PgTimestampFromUnixMillis(rows[i].sent_timestamp_ms), MessageKey(rows[i].message_id), i});
   }
   // Stable: the first occurrence of a repeated message is the one kept.
   std::stable_sort(keys_.begin(), keys_.end());
@@ -270,13 +266,7 @@ Status Sink::FastPath(const std::vector<PendingRow>& rows, Stage* failed_at) {
   SQS2PG_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
   if (!keys_.empty()) {
     encoder_.Begin();
-    for (const KeyedRow& k : keys_) {
-      if (keying_ == LedgerKeying::kSentAtAndMessageId) {
-        encoder_.AppendTimedLedgerKey(k.sent_at, k.key);
-      } else {
-        encoder_.AppendLedgerKey(k.key);
-      }
-    }
+    for (const KeyedRow& k : keys_) encoder_.AppendTimedLedgerKey(k.sent_at, k.key);
     encoder_.Finish();
     Status s = conn_->CopyIn(copy_ledger_sql_, encoder_.data());
     if (!s.ok()) {
