@@ -29,7 +29,7 @@ Result<LedgerMaintenance> MaintainLedger(Connection& conn, const std::string& sc
       std::to_string(ahead_days)};
   Result<PgResult> r =
       conn.Query("SELECT created, dropped, pruned, busy FROM " + QuoteIdent(schema) +
-                     ".sqs2pg_ledger_maintain(pg_catalog.nullif($1, '')::interval, $2::integer)",
+                     ".sqs2pg_ledger_maintain(NULLIF($1::text, '')::interval, $2::integer)",
                  params);
   if (!r.ok()) return r.status().WithContext("maintaining the ledger's partitions");
   LedgerMaintenance m;

@@ -109,6 +109,23 @@ BEGIN
     busy := 1;  -- another replica is at it
     RETURN;
   END;
+  -- Drops first: once one has the ledger's ACCESS EXCLUSIVE lock, the steps below wait for no
+  -- writer. (The other way round, a drop waiting for a writer that waits for the DEFAULT
+  -- partition locked by a creation would hold that writer up until lock_timeout.)
+  IF keep IS NOT NULL THEN
+    FOR part IN SELECT c.relname FROM pg_catalog.pg_inherits i
+                  JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+                 WHERE i.inhparent = ledger AND c.relname ~ '^sqs2pg_ledger_p[0-9]{8}$'
+                   AND pg_catalog.to_date(pg_catalog.substr(c.relname, 16), 'YYYYMMDD') < first_day
+                 ORDER BY 1 LOOP
+      BEGIN
+        EXECUTE pg_catalog.format('DROP TABLE %I.%I', ns, part);
+        dropped := dropped + 1;
+      EXCEPTION WHEN lock_not_available THEN
+        busy := busy + 1;
+      END;
+    END LOOP;
+  END IF;
   FOR day IN SELECT pg_catalog.generate_series(first_day, today + ahead_days, '1 day')::date LOOP
     part := 'sqs2pg_ledger_p' || pg_catalog.to_char(day, 'YYYYMMDD');
     CONTINUE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
@@ -134,18 +151,6 @@ BEGIN
   IF keep IS NULL THEN
     RETURN;
   END IF;
-  FOR part IN SELECT c.relname FROM pg_catalog.pg_inherits i
-                JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
-               WHERE i.inhparent = ledger AND c.relname ~ '^sqs2pg_ledger_p[0-9]{8}$'
-                 AND pg_catalog.to_date(pg_catalog.substr(c.relname, 16), 'YYYYMMDD') < first_day
-               ORDER BY 1 LOOP
-    BEGIN
-      EXECUTE pg_catalog.format('DROP TABLE %I.%I', ns, part);
-      dropped := dropped + 1;
-    EXCEPTION WHEN lock_not_available THEN
-      busy := busy + 1;
-    END;
-  END LOOP;
   BEGIN
     EXECUTE pg_catalog.format('DELETE FROM %I.sqs2pg_ledger_default WHERE committed_at < $1', ns)
       USING pg_catalog.now() - keep;
