@@ -14,6 +14,11 @@ namespace {
 
 constexpr int kMaxAttempts = 3;  // for deadlocks and serialization failures
 
+// The ledger's only CHECK is its DEFAULT partition's constraint: a key routed there by a plan made
+// before a day partition was attached (ATTACH PARTITION lets writers go on) breaks it. The next
+// transaction sees the new partition and routes the key there.
+constexpr std::string_view kCheckViolation = "23514";
+
 bool IsTransientConflict(const PgErrorInfo& e) {
   return e.sqlstate == kDeadlockDetected || e.sqlstate == kSerializationFailure;
 }
@@ -293,7 +298,9 @@ Status Sink::EnsureStage() {
   return Status::Ok();
 }
 
-Status Sink::SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome) {
+Status Sink::SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome,
+                      Stage* failed_at) {
+  *failed_at = Stage::kNone;
   SQS2PG_RETURN_IF_ERROR(EnsureStage());
   SQS2PG_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
   encoder_.Begin();
@@ -306,7 +313,10 @@ Status Sink::SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome
       encoder_.data());
   if (!staged.ok()) return staged.WithContext("staging message keys");
   Result<PgResult> fresh = conn_->Query(slow_insert_sql_);
-  if (!fresh.ok()) return fresh.status().WithContext("recording message keys");
+  if (!fresh.ok()) {
+    *failed_at = Stage::kLedger;
+    return fresh.status().WithContext("recording message keys");
+  }
   copied_rows_.clear();
   for (int i = 0; i < fresh->rows(); ++i) {
     copied_rows_.push_back(static_cast<size_t>(fresh->GetInt(i, 0)));
@@ -347,10 +357,11 @@ Result<BatchOutcome> Sink::WriteBatch(const std::vector<PendingRow>& rows,
   // some, go straight to the slow path until a batch has none.
   bool fast = !prefer_slow_path_;
   Status status;
+  bool attached_meanwhile = false;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
     BatchOutcome outcome = in_batch;
     Stage failed_at = Stage::kNone;
-    status = fast ? FastPath(rows, &failed_at) : SlowPath(rows, &outcome);
+    status = fast ? FastPath(rows, &failed_at) : SlowPath(rows, &outcome, &failed_at);
     if (status.ok()) {
       outcome.inserted = static_cast<int>(copied_rows_.size());
       prefer_slow_path_ = !fast && outcome.duplicates > in_batch.duplicates;
@@ -363,11 +374,13 @@ Result<BatchOutcome> Sink::WriteBatch(const std::vector<PendingRow>& rows,
       --attempt;     // not a failed attempt
       continue;
     }
-    if (!IsTransientConflict(error) || conn_->IsBroken()) break;
+    attached_meanwhile = failed_at == Stage::kLedger && error.sqlstate == kCheckViolation;
+    if (!(IsTransientConflict(error) || attached_meanwhile) || conn_->IsBroken()) break;
   }
   // A failed COMMIT on a broken connection has an unknown outcome; the ledger makes the retry
   // safe (the rows come back as duplicates if it did commit).
-  if (conn_->IsBroken() && status.code() != StatusCode::kUnavailable) {
+  // Likewise a ledger still being re-partitioned: not a row the database refuses.
+  if ((conn_->IsBroken() || attached_meanwhile) && status.code() != StatusCode::kUnavailable) {
     return UnavailableError(status.message());
   }
   return status.WithContext("writing batch");

@@ -28,7 +28,8 @@
 //    come in bursts, so after such a batch the next ones start on the slow path until one has no
 //    redelivery.
 //  - Errors: kUnavailable when the connection broke or the server is shutting down, on
-//    deadlock/serialization failures that persisted over 3 attempts, or when the server answered
+//    deadlock/serialization failures (or ledger keys refused by a day partition attached meanwhile,
+//    see WriteBatch) that persisted over 3 attempts, or when the server answered
 //    the COMMIT with ROLLBACK (Connection::Commit(): the transaction had failed, nothing was
 //    committed). Then call Reconnect() and retry the same batch: the ledger makes a retry after
 //    an unknown COMMIT outcome safe. WriteBatch() succeeds only after a COMMIT the server
@@ -134,7 +135,7 @@ class Sink {
   void PrepareKeys(const std::vector<PendingRow>& rows, BatchOutcome* outcome);
   void PrepareRejects(const std::vector<RejectRecord>& rejects);
   Status FastPath(const std::vector<PendingRow>& rows, Stage* failed_at);
-  Status SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome);
+  Status SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome, Stage* failed_at);
   Status CopyRows(const std::vector<PendingRow>& rows);
   // Upsert: COPY into the stage, then the merge.
   Status UpsertRows(const std::vector<PendingRow>& rows);
