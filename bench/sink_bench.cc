@@ -476,7 +476,10 @@ class SinkBench {
       if (timed) {
         encoder_.AppendTimedLedgerKey(sent_at, key);
       } else {
-        encoder_.AppendLedgerKey(key);
+        // One uuid field: the id-only shape, kept here for comparison only.
+        std::string field("\0\0\0\x10", 4);
+        field.append(reinterpret_cast<const char*>(key.data()), key.size());
+        encoder_.AppendTuple(1, field);
       }
     }
     encoder_.Finish();

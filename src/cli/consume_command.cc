@@ -188,10 +188,9 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   ops::RunStats stats;
   std::optional<pg::LedgerPruner> pruner;
   if (settings.ledger_prune_interval > 0) {
-    pruner.emplace(settings.database_url, first_sink.target().schema,
-                   LedgerKeep(settings, *sqs->client),
-                   std::chrono::seconds(settings.ledger_prune_interval));
-    pruner->CountFailuresIn(&stats.ledger_prune_failures);
+    pruner.emplace(
+        settings.database_url, first_sink.target().schema, LedgerKeep(settings, *sqs->client),
+        std::chrono::seconds(settings.ledger_prune_interval), &stats.ledger_prune_failures);
     pruner->Start();
   }
 

@@ -151,7 +151,9 @@ std::string Metrics::Render() const {
           "Messages whose body did not match MD5OfBody (dropped; SQS redelivers them).",
           stats_.md5_mismatches);
   counter("sqs2pg_ledger_prune_failures_total",
-          "Ledger pruning passes that failed (retried at the next interval).",
+          "Ledger maintenance passes that failed (creating or dropping day partitions, e.g. a role "
+          "without CREATE/DROP, or the database unreachable); ingest goes on, the next pass "
+          "retries.",
           stats_.ledger_prune_failures);
 
   Header("sqs2pg_messages_rejected_total", "counter", "Messages rejected, by reason code.", &out);

@@ -51,6 +51,7 @@ TEST(MetricsTest, RendersRunStatsAndItsOwnSeries) {
   EXPECT_TRUE(Has(out, "sqs2pg_messages_deleted_total 10")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_delete_failures_total 0")) << out;
   EXPECT_TRUE(Has(out, "# TYPE sqs2pg_md5_mismatches_total counter")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_ledger_prune_failures_total 0")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_messages_rejected_total{reason=\"invalid_json\"} 2")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_sqs_requests_total{operation=\"ReceiveMessage\",outcome=\"ok\"} 2"))
       << out;

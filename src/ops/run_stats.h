@@ -34,8 +34,8 @@ class RunStats {
   std::atomic<uint64_t> visibility_extended{0};  // receipts extended by the heartbeat
   std::atomic<uint64_t> released{0};       // uncommitted messages made visible again at shutdown
   std::atomic<uint64_t> split_batches{0};  // batches split to isolate rows the database refused
-  // Ledger pruning passes that failed (no connection, or the DELETE failed): counted by
-  // pg::LedgerPruner, exported for alerting; not in the summary (pruning is not the run's work).
+  // Ledger pruning passes that failed (no connection, no privilege to create or drop a day
+  // partition): counted by pg::LedgerPruner, exported for alerting and shown in the summary.
   std::atomic<uint64_t> ledger_prune_failures{0};
   std::atomic<int> receivers{0};  // receive polls at work now (auto receivers scale it)
 

@@ -58,13 +58,6 @@ void CopyBinaryEncoder::AppendTuple(int16_t field_count, std::string_view fields
   ++tuples_;
 }
 
-void CopyBinaryEncoder::AppendLedgerKey(const MessageKeyBytes& key) {
-  PutInt16(1);
-  PutInt32(16);
-  PutBytes(key.data(), key.size());
-  ++tuples_;
-}
-
 void CopyBinaryEncoder::AppendTimedLedgerKey(int64_t sent_at, const MessageKeyBytes& key) {
   PutInt16(2);
   PutInt32(8);

@@ -7,8 +7,7 @@
 //  - AppendTuple() writes one tuple of `field_count` fields already encoded (each an int32 length,
 //    -1 for NULL, then its bytes), as RowTransformer makes them; with `extra_int4`, one more int4
 //    field after them (the upsert stage's batch ordinal).
-//  - AppendLedgerKey() writes a one-field uuid tuple (a ledger keyed on the id alone);
-//    AppendTimedLedgerKey() a (timestamptz, uuid) tuple (a ledger keyed on sent time and id);
+//  - AppendTimedLedgerKey() writes a (timestamptz, uuid) tuple (a ledger key: sent time and id);
 //    AppendStagedKey() an (int4, timestamptz, uuid) tuple. Times are PostgreSQL timestamps
 //    (PgTimestampFromUnixMillis).
 //  - Appending does not allocate once the buffer has grown to the batch size: reuse one encoder.
@@ -41,7 +40,6 @@ class CopyBinaryEncoder {
   void Begin();
   void AppendTuple(int16_t field_count, std::string_view fields);
   void AppendTuple(int16_t field_count, std::string_view fields, int32_t extra_int4);
-  void AppendLedgerKey(const MessageKeyBytes& key);
   void AppendTimedLedgerKey(int64_t sent_at, const MessageKeyBytes& key);
   void AppendStagedKey(int32_t index, int64_t sent_at, const MessageKeyBytes& key);
   void Finish();

@@ -19,9 +19,9 @@ TEST(CopyBinaryEncoderTest, LedgerKeys) {
   e.Begin();
   MessageKeyBytes key{};
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i);
-  e.AppendLedgerKey(key);
+  e.AppendTimedLedgerKey(0x0102030405060708, key);
   e.Finish();
-  std::string expected = kHeader + Bytes({0, 1, 0, 0, 0, 16});
+  std::string expected = kHeader + Bytes({0, 2, 0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 16});
   expected.append(reinterpret_cast<const char*>(key.data()), key.size());
   expected += Bytes({0xff, 0xff});
   EXPECT_EQ(e.data(), expected);

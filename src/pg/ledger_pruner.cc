@@ -2,57 +2,51 @@
 
 #include <spdlog/spdlog.h>
 
-#include "pg/sidecar.h"
+#include <algorithm>
+
 #include "pg/sidecar_ddl.h"
 
 namespace sqs2pg::pg {
 namespace {
 
-// One chunk: $1 is `keep` in seconds, $2 the chunk size; answers the number of keys deleted.
-std::string PruneLedgerSql(const std::string& schema, LedgerKeying keying) {
-  const std::string ledger = QuoteIdent(schema) + "." + kLedgerTable;
-  // Rows are deleted by their whole primary key, so each is found through the key's B-tree. By
-  // message_key alone (the second key column) every chunk would scan the whole ledger.
-  const std::string key =
-      keying == LedgerKeying::kSentAtAndMessageId ? "sent_at, message_key" : "message_key";
-  const std::string match =
-      keying == LedgerKeying::kSentAtAndMessageId
-          ? "l.sent_at = doomed.sent_at AND l.message_key = doomed.message_key"
-          : "l.message_key = doomed.message_key";
-  return "WITH doomed AS (SELECT " + key + " FROM " + ledger +
-         " WHERE committed_at < now() - make_interval(secs => $1::double precision)"
-         " LIMIT $2 FOR UPDATE SKIP LOCKED),"
-         " gone AS (DELETE FROM " +
-         ledger + " l USING doomed WHERE " + match +
-         " RETURNING 1)"
-         " SELECT count(*) FROM gone";
-}
+constexpr std::chrono::seconds kDay{86400};
+constexpr std::chrono::seconds kBusyRetry{30};
+constexpr int kMaxDaysAhead = 31;
 
 }  // namespace
 
-Result<int64_t> PruneLedger(Connection& conn, const std::string& schema, std::chrono::seconds keep,
-                            int chunk) {
-  // Read each time: a DBA may have replaced the ledger since the last pass.
-  Result<LedgerKeying> keying = DescribeLedgerKeying(conn, schema);
-  if (!keying.ok()) return keying.status().WithContext("pruning the ledger");
-  const std::string sql = PruneLedgerSql(schema, *keying);
-  const std::vector<std::string> params = {std::to_string(keep.count()), std::to_string(chunk)};
-  int64_t total = 0;
-  while (true) {
-    Result<PgResult> result = conn.Query(sql, params);
-    if (!result.ok()) return result.status().WithContext("pruning the ledger");
-    const int64_t deleted = result->GetInt(0, 0);
-    total += deleted;
-    if (deleted < chunk) return total;
-  }
+int LedgerDaysAhead(std::chrono::seconds keep) {
+  const auto days = static_cast<int>(
+      std::min<int64_t>((keep.count() + kDay.count() - 1) / kDay.count(), int64_t{kMaxDaysAhead}));
+  return std::clamp(days, kLedgerDaysAhead, kMaxDaysAhead);
+}
+
+Result<LedgerMaintenance> MaintainLedger(Connection& conn, const std::string& schema,
+                                         std::optional<std::chrono::seconds> keep, int ahead_days) {
+  // Query() has no NULL parameter: an empty keep stands for none.
+  const std::vector<std::string> params = {
+      keep ? std::to_string(keep->count()) + " seconds" : std::string(),
+      std::to_string(ahead_days)};
+  Result<PgResult> r =
+      conn.Query("SELECT created, dropped, pruned, busy FROM " + QuoteIdent(schema) +
+                     ".sqs2pg_ledger_maintain(NULLIF($1::text, '')::interval, $2::integer)",
+                 params);
+  if (!r.ok()) return r.status().WithContext("maintaining the ledger's partitions");
+  LedgerMaintenance m;
+  m.created = static_cast<int>(r->GetInt(0, 0));
+  m.dropped = static_cast<int>(r->GetInt(0, 1));
+  m.pruned = r->GetInt(0, 2);
+  m.busy = static_cast<int>(r->GetInt(0, 3));
+  return m;
 }
 
 LedgerPruner::LedgerPruner(std::string conninfo, std::string schema, std::chrono::seconds keep,
-                           std::chrono::seconds interval)
+                           std::chrono::seconds interval, std::atomic<uint64_t>* failures)
     : conninfo_(std::move(conninfo)),
       schema_(std::move(schema)),
       keep_(keep),
-      interval_(interval) {}
+      interval_(interval),
+      failures_(failures) {}
 
 LedgerPruner::~LedgerPruner() { Stop(); }
 
@@ -72,34 +66,44 @@ void LedgerPruner::Stop() {
 
 void LedgerPruner::Loop() {
   while (true) {
-    PassOnce();
+    const bool busy = PassOnce();
     std::unique_lock<std::mutex> lock(mu_);
-    if (wake_.wait_for(lock, interval_, [this] { return stopping_; })) return;
+    const std::chrono::seconds wait = busy ? std::min(interval_, kBusyRetry) : interval_;
+    if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
   }
 }
 
-void LedgerPruner::PassOnce() {
+bool LedgerPruner::PassOnce() {
+  auto failed = [this](const Status& status) {
+    if (failures_ != nullptr) failures_->fetch_add(1);
+    spdlog::warn("ledger maintenance failed, retrying in {} s: {}", interval_.count(),
+                 status.ToString());
+  };
   if (!conn_ || conn_->IsBroken()) {
     Result<Connection> conn = Connection::Open(conninfo_);
     if (!conn.ok()) {
-      spdlog::warn("ledger pruning skipped, retrying in {} s: {}", interval_.count(),
-                   conn.status().message());
-      if (failures_ != nullptr) ++*failures_;
-      return;
+      failed(conn.status());
+      return false;
     }
     conn_.emplace(std::move(conn).value());
   }
-  Result<int64_t> deleted = PruneLedger(*conn_, schema_, keep_);
-  if (!deleted.ok()) {
-    spdlog::warn("ledger pruning failed, retrying in {} s: {}", interval_.count(),
-                 deleted.status().ToString());
-    if (failures_ != nullptr) ++*failures_;
-    return;
+  Result<LedgerMaintenance> m = MaintainLedger(*conn_, schema_, keep_, LedgerDaysAhead(keep_));
+  if (!m.ok()) {
+    failed(m.status());
+    return false;
   }
-  pruned_ += *deleted;
-  if (*deleted > 0) {
-    spdlog::info("pruned {} ledger key(s) older than {} s", *deleted, keep_.count());
+  dropped_ += m->dropped;
+  if (m->created > 0 || m->dropped > 0 || m->pruned > 0) {
+    spdlog::info(
+        "ledger maintenance: {} day partition(s) made, {} older than {} s dropped, {} key(s) "
+        "deleted from {}",
+        m->created, m->dropped, keep_.count(), m->pruned, "sqs2pg_ledger_default");
   }
+  if (m->busy > 0) {
+    spdlog::info("ledger maintenance: {} step(s) skipped while the ledger was busy; retrying soon",
+                 m->busy);
+  }
+  return m->busy > 0;
 }
 
 }  // namespace sqs2pg::pg

@@ -12,9 +12,15 @@
 //    like its functions -- owned by neither the connecting role nor the schema's owner (or a
 //    member of it, e.g. a superuser): where other roles may create objects, a planted ledger with
 //    a trigger, or a planted sqs2pg_mask, would run code as sqs2pg's role or capture its data.
-//  - It then checks that sqs2pg_ledger.message_key is a uuid and that the ledger's primary key is
-//    one of the two LedgerKeying names (kFailedPrecondition otherwise); EnsureSidecarInSchema()
-//    returns which.
+//  - It then checks the ledger's layout (CheckLedgerLayout): range-partitioned on sent_at, with
+//    the primary key (sent_at, message_key uuid) and a DEFAULT partition. A ledger of the
+//    pre-release layouts (not partitioned, or keyed on message_key alone) is refused
+//    (kFailedPrecondition) with the SQL that moves it aside; sqs2pg has no installed base whose
+//    ledger it would migrate. This check runs before any DDL, which would otherwise fail on it
+//    half-way.
+//  - Last, it makes the ledger's partitions for today and the next 3 days if any is missing
+//    (MaintainLedger, pg/ledger_pruner.h). A role that may not CREATE gets a warning, not an
+//    error: its keys go to the DEFAULT partition until an administrator's job makes the days.
 //  - Errors: the target's schema cannot be resolved -> kNotFound; database errors as in
 //    pg/errors.h (e.g. kPermissionDenied without CREATE on the schema). A failed attempt leaves
 //    no open transaction behind.
@@ -31,21 +37,16 @@ namespace sqs2pg::pg {
 inline constexpr const char* kLedgerTable = "sqs2pg_ledger";
 inline constexpr const char* kRejectsTable = "sqs2pg_rejects";
 
-// How the ledger identifies a committed message. This version creates ledgers keyed on
-// (sent_at, message_key): SQS's SentTimestamp leads, so inserts land at the right edge of the
-// B-tree. Ledgers created before (2026-11-30) are keyed on message_key alone; they are never
-// altered, and the Sink writes them as they are (see README, "Tables sqs2pg adds").
-enum class LedgerKeying { kSentAtAndMessageId, kMessageIdOnly };
+inline constexpr const char* kLedgerDefaultPartition = "sqs2pg_ledger_default";
 
 // `target_table` is resolved as in pg/schema.h.
 Status EnsureSidecar(Connection& conn, const std::string& target_table);
 
-// The same for a known schema (as stored in the catalog, unquoted), returning the ledger's keying
-// (read from its primary key).
-Result<LedgerKeying> EnsureSidecarInSchema(Connection& conn, const std::string& schema);
+// The same for a known schema (as stored in the catalog, unquoted).
+Status EnsureSidecarInSchema(Connection& conn, const std::string& schema);
 
-// The keying of `schema`.sqs2pg_ledger, read from its primary key, without creating or checking
-// anything else. kFailedPrecondition when the ledger is missing or keyed otherwise.
-Result<LedgerKeying> DescribeLedgerKeying(Connection& conn, const std::string& schema);
+// Checks the layout of `schema`.sqs2pg_ledger as described above, without creating anything.
+// A missing ledger is kFailedPrecondition unless `must_exist` is false.
+Status CheckLedgerLayout(Connection& conn, const std::string& schema, bool must_exist = true);
 
 }  // namespace sqs2pg::pg

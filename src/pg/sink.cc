@@ -14,23 +14,25 @@ namespace {
 
 constexpr int kMaxAttempts = 3;  // for deadlocks and serialization failures
 
+// The ledger's only CHECK is its DEFAULT partition's constraint: a key routed there by a plan made
+// before a day partition was attached (ATTACH PARTITION lets writers go on) breaks it. The next
+// transaction sees the new partition and routes the key there.
+constexpr std::string_view kCheckViolation = "23514";
+
 bool IsTransientConflict(const PgErrorInfo& e) {
   return e.sqlstate == kDeadlockDetected || e.sqlstate == kSerializationFailure;
 }
 
 }  // namespace
 
-Sink::Sink(std::string conninfo, Connection conn, TargetTable target, LedgerKeying keying,
-           RowLayout layout)
+Sink::Sink(std::string conninfo, Connection conn, TargetTable target, RowLayout layout)
     : conninfo_(std::move(conninfo)),
       conn_(std::move(conn)),
       target_(std::move(target)),
-      keying_(keying),
       layout_(std::move(layout)) {
   const std::string schema = QuoteIdent(target_.schema);
   const std::string ledger = schema + "." + kLedgerTable;
-  const std::string key_columns =
-      keying_ == LedgerKeying::kSentAtAndMessageId ? "sent_at, message_key" : "message_key";
+  const std::string key_columns = "sent_at, message_key";
   copy_ledger_sql_ = "COPY " + ledger + " (" + key_columns + ") FROM STDIN (FORMAT binary)";
   std::string columns;
   for (const std::string& c : layout_.columns) {
@@ -95,10 +97,10 @@ Result<std::unique_ptr<Sink>> Sink::Open(const std::string& conninfo, const std:
   Result<Connection> conn = Connection::Open(conninfo);
   if (!conn.ok()) return conn.status().WithContext("PostgreSQL at " + where);
   SQS2PG_ASSIGN_OR_RETURN(TargetTable target, DescribeTarget(*conn, table));
-  SQS2PG_ASSIGN_OR_RETURN(LedgerKeying keying, EnsureSidecarInSchema(*conn, target.schema));
+  SQS2PG_RETURN_IF_ERROR(EnsureSidecarInSchema(*conn, target.schema));
   if (layout.columns.empty()) return InvalidArgumentError("the row layout names no column");
   return std::unique_ptr<Sink>(
-      new Sink(conninfo, std::move(conn).value(), std::move(target), keying, std::move(layout)));
+      new Sink(conninfo, std::move(conn).value(), std::move(target), std::move(layout)));
 }
 
 Sink::~Sink() {
@@ -148,10 +150,9 @@ void Sink::RollbackQuietly() {
 void Sink::PrepareKeys(const std::vector<PendingRow>& rows, BatchOutcome* outcome) {
   keys_.clear();
   keys_.reserve(rows.size());
-  const bool timed = keying_ == LedgerKeying::kSentAtAndMessageId;
   for (size_t i = 0; i < rows.size(); ++i) {
-    const int64_t sent_at = timed ? PgTimestampFromUnixMillis(rows[i].sent_timestamp_ms) : 0;
-    keys_.push_back({sent_at, MessageKey(rows[i].message_id), i});
+    keys_.push_back(
+        {PgTimestampFromUnixMillis(rows[i].sent_timestamp_ms), MessageKey(rows[i].message_id), i});
   }
   // Stable: the first occurrence of a repeated message is the one kept.
   std::stable_sort(keys_.begin(), keys_.end());
@@ -270,13 +271,7 @@ Status Sink::FastPath(const std::vector<PendingRow>& rows, Stage* failed_at) {
   SQS2PG_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
   if (!keys_.empty()) {
     encoder_.Begin();
-    for (const KeyedRow& k : keys_) {
-      if (keying_ == LedgerKeying::kSentAtAndMessageId) {
-        encoder_.AppendTimedLedgerKey(k.sent_at, k.key);
-      } else {
-        encoder_.AppendLedgerKey(k.key);
-      }
-    }
+    for (const KeyedRow& k : keys_) encoder_.AppendTimedLedgerKey(k.sent_at, k.key);
     encoder_.Finish();
     Status s = conn_->CopyIn(copy_ledger_sql_, encoder_.data());
     if (!s.ok()) {
@@ -303,7 +298,9 @@ Status Sink::EnsureStage() {
   return Status::Ok();
 }
 
-Status Sink::SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome) {
+Status Sink::SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome,
+                      Stage* failed_at) {
+  *failed_at = Stage::kNone;
   SQS2PG_RETURN_IF_ERROR(EnsureStage());
   SQS2PG_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
   encoder_.Begin();
@@ -316,7 +313,10 @@ Status Sink::SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome
       encoder_.data());
   if (!staged.ok()) return staged.WithContext("staging message keys");
   Result<PgResult> fresh = conn_->Query(slow_insert_sql_);
-  if (!fresh.ok()) return fresh.status().WithContext("recording message keys");
+  if (!fresh.ok()) {
+    *failed_at = Stage::kLedger;
+    return fresh.status().WithContext("recording message keys");
+  }
   copied_rows_.clear();
   for (int i = 0; i < fresh->rows(); ++i) {
     copied_rows_.push_back(static_cast<size_t>(fresh->GetInt(i, 0)));
@@ -357,10 +357,11 @@ Result<BatchOutcome> Sink::WriteBatch(const std::vector<PendingRow>& rows,
   // some, go straight to the slow path until a batch has none.
   bool fast = !prefer_slow_path_;
   Status status;
+  bool attached_meanwhile = false;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
     BatchOutcome outcome = in_batch;
     Stage failed_at = Stage::kNone;
-    status = fast ? FastPath(rows, &failed_at) : SlowPath(rows, &outcome);
+    status = fast ? FastPath(rows, &failed_at) : SlowPath(rows, &outcome, &failed_at);
     if (status.ok()) {
       outcome.inserted = static_cast<int>(copied_rows_.size());
       prefer_slow_path_ = !fast && outcome.duplicates > in_batch.duplicates;
@@ -373,11 +374,13 @@ Result<BatchOutcome> Sink::WriteBatch(const std::vector<PendingRow>& rows,
       --attempt;     // not a failed attempt
       continue;
     }
-    if (!IsTransientConflict(error) || conn_->IsBroken()) break;
+    attached_meanwhile = failed_at == Stage::kLedger && error.sqlstate == kCheckViolation;
+    if (!(IsTransientConflict(error) || attached_meanwhile) || conn_->IsBroken()) break;
   }
   // A failed COMMIT on a broken connection has an unknown outcome; the ledger makes the retry
   // safe (the rows come back as duplicates if it did commit).
-  if (conn_->IsBroken() && status.code() != StatusCode::kUnavailable) {
+  // Likewise a ledger still being re-partitioned: not a row the database refuses.
+  if ((conn_->IsBroken() || attached_meanwhile) && status.code() != StatusCode::kUnavailable) {
     return UnavailableError(status.message());
   }
   return status.WithContext("writing batch");

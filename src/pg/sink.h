@@ -12,10 +12,11 @@
 //    In the same transaction as the ledger keys, so a redelivery has one effect.
 //  - WriteBatch() commits, in ONE transaction, a ledger key per new message, its row, and the
 //    reject records. A message is identified by its SentTimestamp and its id as a uuid
-//    (pg/message_key.h), or by the id alone in a ledger made before 2026-11-30 (pg/sidecar.h,
-//    LedgerKeying). A message already in sqs2pg_ledger, or repeated within the batch, is a
-//    duplicate: its row is not inserted; it is counted in `duplicates` and listed in
-//    `duplicate_ids`. Either everything is committed or nothing is.
+//    (pg/message_key.h); the ledger is partitioned by day on the former (pg/sidecar.h), and a
+//    key for a day without a partition goes to its DEFAULT partition. A message already in
+//    sqs2pg_ledger, or repeated within the batch, is a duplicate: its row is not inserted; it is
+//    counted in `duplicates` and listed in `duplicate_ids`. Either everything is committed or
+//    nothing is.
 //  - Exactly once under concurrency: several Sinks (processes) may write the same message id at
 //    the same time; the ledger's primary key lets exactly one commit it. Keys are written in
 //    sorted order so concurrent writers cannot deadlock on them. Sent-time-ordered keys make each
@@ -27,7 +28,8 @@
 //    come in bursts, so after such a batch the next ones start on the slow path until one has no
 //    redelivery.
 //  - Errors: kUnavailable when the connection broke or the server is shutting down, on
-//    deadlock/serialization failures that persisted over 3 attempts, or when the server answered
+//    deadlock/serialization failures (or ledger keys refused by a day partition attached meanwhile,
+//    see WriteBatch) that persisted over 3 attempts, or when the server answered
 //    the COMMIT with ROLLBACK (Connection::Commit(): the transaction had failed, nothing was
 //    committed). Then call Reconnect() and retry the same batch: the ledger makes a retry after
 //    an unknown COMMIT outcome safe. WriteBatch() succeeds only after a COMMIT the server
@@ -116,7 +118,7 @@ class Sink {
 
  private:
   struct KeyedRow {
-    int64_t sent_at;  // PostgreSQL timestamp; 0 for a ledger keyed on the id alone
+    int64_t sent_at;  // PostgreSQL timestamp
     MessageKeyBytes key;
     size_t index;  // into the caller's rows
     bool SameMessage(const KeyedRow& o) const { return sent_at == o.sent_at && key == o.key; }
@@ -126,15 +128,14 @@ class Sink {
   };
   enum class Stage { kNone, kLedger };
 
-  Sink(std::string conninfo, Connection conn, TargetTable target, LedgerKeying keying,
-       RowLayout layout);
+  Sink(std::string conninfo, Connection conn, TargetTable target, RowLayout layout);
   void ResetCancelHandle();
 
   // Computes keys, drops in-batch repeats (recorded in `outcome`), sorts keys_ by key.
   void PrepareKeys(const std::vector<PendingRow>& rows, BatchOutcome* outcome);
   void PrepareRejects(const std::vector<RejectRecord>& rejects);
   Status FastPath(const std::vector<PendingRow>& rows, Stage* failed_at);
-  Status SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome);
+  Status SlowPath(const std::vector<PendingRow>& rows, BatchOutcome* outcome, Stage* failed_at);
   Status CopyRows(const std::vector<PendingRow>& rows);
   // Upsert: COPY into the stage, then the merge.
   Status UpsertRows(const std::vector<PendingRow>& rows);
@@ -146,7 +147,6 @@ class Sink {
   std::string conninfo_;
   std::optional<Connection> conn_;
   TargetTable target_;
-  LedgerKeying keying_;
   RowLayout layout_;
   std::string copy_stage_rows_sql_;
   std::string merge_rows_sql_;

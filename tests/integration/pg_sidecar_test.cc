@@ -118,13 +118,53 @@ TEST_F(PgSidecarTest, LedgerWithAnotherPrimaryKeyIsReported) {
   CreateTable();
   Exec("CREATE TABLE " + Table("sqs2pg_ledger") +
        " (message_key uuid, sent_at timestamptz, committed_at timestamptz, "
-       "PRIMARY KEY (message_key, sent_at))");
+       "PRIMARY KEY (message_key, sent_at)) PARTITION BY RANGE (sent_at)");
   Status s = EnsureSidecar(admin(), Table());
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("primary key (message_key uuid, sent_at timestamp"));
+  EXPECT_THAT(s.message(), HasSubstr("not created by sqs2pg"));
   Exec("DROP TABLE " + Table("sqs2pg_ledger"));
   Exec("CREATE TABLE " + Table("sqs2pg_ledger") + " (message_key uuid, committed_at timestamptz)");
   EXPECT_EQ(EnsureSidecar(admin(), Table()).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Scalar("SELECT to_regclass('" + Table("sqs2pg_rejects") + "') IS NULL"), "t")
+      << "no DDL should have run";
+}
+
+// The pre-release ledger layouts -- keyed on message_key alone (before 2026-11-30), or keyed on
+// (sent_at, message_key) but not partitioned -- are not migrated: start-up refuses them, before
+// any DDL, with the SQL that moves them aside; after it, start-up makes the partitioned ledger.
+TEST_F(PgSidecarTest, PreReleaseLedgersAreRefusedWithTheSqlToMoveThemAside) {
+  CreateTable();
+  const std::string today = Scalar("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD')");
+  const std::string rename =
+      "ALTER TABLE \"" + schema() + "\".sqs2pg_ledger RENAME TO sqs2pg_ledger_old_" + today;
+  for (const auto& [ddl, what] : std::vector<std::pair<std::string, std::string>>{
+           {"message_key uuid PRIMARY KEY, committed_at timestamptz NOT NULL DEFAULT now()",
+            "keyed on message_key alone"},
+           {"sent_at timestamptz NOT NULL, message_key uuid NOT NULL, committed_at timestamptz "
+            "NOT NULL DEFAULT now(), PRIMARY KEY (sent_at, message_key)",
+            "not partitioned"}}) {
+    Exec("CREATE TABLE " + Table("sqs2pg_ledger") + " (" + ddl + ")");
+    Status s = EnsureSidecar(admin(), Table());
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << what;
+    EXPECT_THAT(s.message(), HasSubstr("pre-release layout (" + what + ")"));
+    EXPECT_THAT(s.message(), HasSubstr(rename));
+    EXPECT_EQ(Scalar("SELECT to_regclass('" + Table("sqs2pg_rejects") + "') IS NULL"), "t")
+        << "no DDL should have run";
+    EXPECT_EQ(admin().TransactionStatus(), PQTRANS_IDLE);
+    // The SQL in the message works: the old ledger is kept aside and a new one is made.
+    Exec(rename);
+    Status again = EnsureSidecar(admin(), Table());
+    EXPECT_TRUE(again.ok()) << again.ToString();
+    EXPECT_EQ(Scalar("SELECT relkind FROM pg_class WHERE oid = '" + Table("sqs2pg_ledger") +
+                     "'::regclass"),
+              "p");
+    EXPECT_EQ(Scalar("SELECT relkind FROM pg_class WHERE oid = '" +
+                     Table("sqs2pg_ledger_old_" + today) + "'::regclass"),
+              "r");
+    Exec("DROP TABLE " + Table("sqs2pg_ledger") + ", " + Table("sqs2pg_ledger_old_" + today) +
+         ", " + Table("sqs2pg_rejects"));
+  }
 }
 
 TEST_F(PgSidecarTest, MissingTargetIsNotFound) {

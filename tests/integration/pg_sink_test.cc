@@ -183,32 +183,6 @@ TEST_F(PgSinkTest, LedgerKeysAreSentTimeThenId) {
   EXPECT_EQ(Count(), "5");
 }
 
-// A ledger made before 2026-11-30 (keyed on message_key alone) is kept as it is: the Sink writes
-// the id alone into it, so a message committed under the old keys is still a duplicate, whatever
-// its SentTimestamp.
-TEST_F(PgSinkTest, ALedgerKeyedOnTheIdAloneKeepsWorking) {
-  CreateTable();
-  Exec("CREATE TABLE " + Table("sqs2pg_ledger") +
-       " (message_key uuid PRIMARY KEY, committed_at timestamptz NOT NULL DEFAULT now())");
-  Exec("INSERT INTO " + Table("sqs2pg_ledger") + " (message_key) VALUES ('" + Uuid(1) + "')");
-  auto sink = OpenSink();
-  ASSERT_NE(sink, nullptr);
-  std::vector<PendingRow> rows = MakeRows(0, 3);
-  rows[1].sent_timestamp_ms = kSent20240101 + 5000;
-  Result<BatchOutcome> out = sink->WriteBatch(rows, {});
-  ASSERT_TRUE(out.ok()) << out.status().ToString();
-  EXPECT_EQ(out->inserted, 2);
-  EXPECT_THAT(out->duplicate_ids, ElementsAre(Uuid(1)));
-  rows[0].sent_timestamp_ms = kSent20240101 + 9000;
-  Result<BatchOutcome> again = sink->WriteBatch({rows[0]}, {});
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
-  EXPECT_EQ(again->duplicates, 1);
-  EXPECT_EQ(Count("sqs2pg_ledger"), "3");
-  EXPECT_EQ(Scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = '" + Table("sqs2pg_ledger") +
-                   "'::regclass AND attname = 'sent_at'"),
-            "0");  // not altered
-}
-
 TEST_F(PgSinkTest, InBatchDuplicateIdsKeepTheFirst) {
   CreateTable();
   auto sink = OpenSink();

@@ -1,0 +1,33 @@
+-- The sqs2pg ledger's partition maintenance, as an administrator's scheduled job.
+--
+-- sqs2pg keeps its ledger (sqs2pg_ledger) range-partitioned by day on the messages' send time,
+-- and its pruner (--ledger-prune-interval, hourly by default) makes the days ahead and drops the
+-- days older than the keep window itself. When sqs2pg's role may INSERT but not CREATE or DROP
+-- (least privilege: the sidecar made ahead with src/pg/sidecar.sql by the schema's owner), that
+-- maintenance fails in sqs2pg with a warning and sqs2pg_ledger_prune_failures_total, and
+-- ingest goes on (keys of a day without a partition go to sqs2pg_ledger_default). Run this job
+-- instead, as the ledger's owner, at least daily (hourly is cheap: it does nothing when nothing
+-- is due). It is safe to run while sqs2pg loads and next to sqs2pg's own pruner: every step waits
+-- at most 500 ms for a lock and is otherwise left for the next run (the `busy` column).
+--
+-- Variables:
+--   schema  the target table's schema (where the sidecar is)
+--   keep    how long a key is kept: the queue's MessageRetentionPeriod + 1 day, e.g. '15 days'
+--           (what sqs2pg uses by default; never less than the retention, or a message
+--           redelivered after its key was dropped would be loaded twice)
+--   ahead   days made ahead of today, e.g. 15 (sqs2pg makes as many as the keep window holds,
+--           at least 3), so a stopped job leaves that much time before keys go to the DEFAULT
+--           partition
+--
+-- cron (crontab of a role that may connect as the ledger's owner):
+--   17 * * * *  psql -X -q -v ON_ERROR_STOP=1 -v schema=public -v keep='15 days' -v ahead=15 \
+--                 -f /path/to/deploy/sql/ledger_maintenance.sql "$DATABASE_URL"
+--
+-- pg_cron (in the database pg_cron runs in, as the ledger's owner; no psql variables there):
+--   SELECT cron.schedule('sqs2pg-ledger', '17 * * * *',
+--     $$SELECT * FROM public.sqs2pg_ledger_maintain('15 days', 15)$$);
+--
+-- It prints one row: day partitions created and dropped, keys deleted from the DEFAULT
+-- partition (committed before the keep window), and steps left for the next run.
+SELECT created, dropped, pruned, busy
+  FROM :"schema".sqs2pg_ledger_maintain(:'keep'::interval, :ahead);
