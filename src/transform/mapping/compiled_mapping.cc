@@ -74,6 +74,7 @@ class Compiler {
     return InvalidArgumentError(spec_.Where(c.LineOf(key)) + ": " + ColumnLabel(c, index) + ": " +
                                 what);
   }
+  // `index`: the column's 0-based position in the file (ColumnLabel numbers it from 1).
   Status CompileColumn(const ColumnSpec& c, size_t index, CompiledColumn* out);
   Status CheckUpsert();
 
@@ -225,7 +226,7 @@ Result<CompiledMapping> Compiler::Run() {
   // Every column's problem at once: one start-up attempt shows all that must change.
   std::string problems;
   for (size_t i = 0; i < spec_.columns.size(); ++i) {
-    Status compiled = CompileColumn(spec_.columns[i], i + 1, &out_.columns[i]);
+    Status compiled = CompileColumn(spec_.columns[i], i, &out_.columns[i]);
     if (!compiled.ok()) problems += (problems.empty() ? "" : "; ") + compiled.message();
   }
   if (!problems.empty()) return InvalidArgumentError(std::move(problems));

@@ -75,6 +75,21 @@ CompiledMapping Compiled(const std::string& toml, const TableShape& table,
 
 // ---- Refusals ---------------------------------------------------------------------------------
 
+// A column whose name is not fit for a message is named by its 1-based position in the file.
+TEST(CompileMappingTest, AColumnNamedByItsPositionCountsFromOne) {
+  const std::string toml = R"(
+[[column]]
+name = "ok"
+path = "ok"
+
+[[column]]
+name = "a\"b"
+path = "x"
+transform = "mask"
+)";
+  Refused(toml, Table({Text("ok"), Int("a\"b")}), "transform = \"mask\"", {"column 2: "});
+}
+
 TEST(CompileMappingTest, ColumnTheTableDoesNotHave) {
   const std::string toml = R"(
 [[column]]
