@@ -21,7 +21,8 @@
 //     the JSON grammar alone: 1e400 or a 30-digit integer is valid JSON that the DOM parser
 //     cannot hold.
 //  4. A reference model built on the DOM predicts the outcome: body encoding (strict base64 when
-//     the body does not start with '{'; gzip is not modelled), flattening with '_' (nesting
+//     the body does not start with '{', unless it is not base64 and starts like another JSON
+//     value: then the JSON rules; gzip is not modelled), flattening with '_' (nesting
 //     depth, duplicate keys), the SNS / EventBridge envelope (a broken one is bad_envelope; the
 //     inner message is decoded and parsed by the same rules), then the mapping's columns in
 //     order: a required value absent or null is missing_field, a non-string wrong_type, then
@@ -231,6 +232,18 @@ bool ReadAsJson(std::string_view body) {
   return true;
 }
 
+// A body that is not base64 but starts (after JSON whitespace) like a JSON value other than an
+// object -- '[', '"', '-', a digit, 't', 'f' or 'n' -- is judged by the JSON rules
+// (row_transformer.cc), not rejected as bad_encoding.
+bool StartsLikeJsonValue(std::string_view body) {
+  for (char c : body) {
+    if (IsJsonSpace(c)) continue;
+    return c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' ||
+           c == 'n';
+  }
+  return false;
+}
+
 // Strict RFC 4648 base64 (body_codec.h's contract, written independently): the standard
 // alphabet, a multiple of 4, '=' padding only at the end, no unused bits set.
 std::optional<std::string> StrictBase64(std::string_view in) {
@@ -361,6 +374,9 @@ class Model {
     Expected e;
     if (ReadAsJson(body)) return Json(body, parser, outer);
     std::optional<std::string> decoded = StrictBase64(body);
+    if (!decoded && StartsLikeJsonValue(body)) {
+      return Json(body, parser, outer);  // never claimed an encoding: the JSON rules judge it
+    }
     if (!decoded) {
       Expect(&e, RejectReason::kBadEncoding, "bad_base64");
       return e;
