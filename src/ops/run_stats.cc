@@ -97,8 +97,7 @@ std::string RunStats::Summary() const {
   if (released > 0) out += fmt::format("  released unfinished {}\n", released.load());
   if (split_batches > 0) out += fmt::format("  batches split       {}\n", split_batches.load());
   if (ledger_prune_failures > 0) {
-    out += fmt::format("  ledger maintenance  {} failed pass(es)\n",
-                       ledger_prune_failures.load());
+    out += fmt::format("  ledger maintenance  {} failed pass(es)\n", ledger_prune_failures.load());
   }
   if (md5_mismatches > 0) out += fmt::format("  MD5 mismatches      {}\n", md5_mismatches.load());
   out += fmt::format("  elapsed             {:.3f} s\n", seconds);
