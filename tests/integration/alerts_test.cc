@@ -6,7 +6,6 @@
 // promtool is Debian's `prometheus` package (scripts/deps.sh). Where it is absent the promtool
 // test is skipped, except in CI (CI=true), where that is a failure.
 #include <gtest/gtest.h>
-#include <httplib.h>
 #include <signal.h>
 #include <simdjson.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/metrics_scrape.h"
 #include "support/pg_cluster.h"
 #include "support/pg_test_env.h"
 #include "support/sqs2pg_fixture.h"
@@ -26,43 +26,7 @@
 namespace sqs2pg::testing {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
-using Steady = std::chrono::steady_clock;
-
-template <typename Condition>
-bool WaitFor(Condition condition, seconds timeout) {
-  const auto deadline = Steady::now() + timeout;
-  while (Steady::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return condition();
-}
-
-// The port of "metrics and probes on http://127.0.0.1:PORT/metrics" in a process's log; 0 if not
-// there yet.
-int MetricsPort(const std::string& output) {
-  std::smatch m;
-  if (!std::regex_search(output, m, std::regex("metrics and probes on http://[^:]+:([0-9]+)/"))) {
-    return 0;
-  }
-  return std::stoi(m[1]);
-}
-
-// The value of the sample line "<series> <value>" in an exposition; -1 if absent.
-double Sample(const std::string& exposition, const std::string& series) {
-  std::istringstream in(exposition);
-  for (std::string line; std::getline(in, line);) {
-    if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
-  }
-  return -1;
-}
-
-std::string Scrape(httplib::Client& client) {
-  auto res = client.Get("/metrics");
-  return res && res->status == 200 ? res->body : "";
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -184,13 +148,12 @@ TEST_F(AlertsTest, PromtoolAcceptsALiveScrapeHoldingEveryMetricTheRulesAndDashbo
   int port = 0;
   ASSERT_TRUE(WaitFor([&] { return (port = MetricsPort(run.Output())) > 0; }, seconds(30)))
       << run.Output();
-  httplib::Client client("127.0.0.1", port);
   std::string metrics;
   // Every family has its samples: the rows, the reject, both dependencies checked and the queue's
   // depth polled.
   ASSERT_TRUE(WaitFor(
       [&] {
-        metrics = Scrape(client);
+        metrics = ScrapeMetrics(port);
         return Sample(metrics, "sqs2pg_rows_inserted_total") == 5 &&
                metrics.find("\nsqs2pg_messages_rejected_total{reason=") != std::string::npos &&
                Sample(metrics, "sqs2pg_dependency_up{dependency=\"postgresql\"}") == 1 &&
@@ -249,11 +212,10 @@ TEST(AlertsOutageTest, DatabaseOutageShowsInDependencyUpAndLedgerPruneFailures) 
   int port = 0;
   ASSERT_TRUE(WaitFor([&] { return (port = MetricsPort(run.Output())) > 0; }, seconds(30)))
       << run.Output();
-  httplib::Client client("127.0.0.1", port);
   std::string metrics;
   ASSERT_TRUE(WaitFor(
       [&] {
-        metrics = Scrape(client);
+        metrics = ScrapeMetrics(port);
         return Sample(metrics, "sqs2pg_up") == 1 &&
                Sample(metrics, "sqs2pg_dependency_up{dependency=\"postgresql\"}") == 1;
       },
@@ -264,7 +226,7 @@ TEST(AlertsOutageTest, DatabaseOutageShowsInDependencyUpAndLedgerPruneFailures) 
   ASSERT_TRUE(cluster.Stop());
   ASSERT_TRUE(WaitFor(
       [&] {
-        metrics = Scrape(client);
+        metrics = ScrapeMetrics(port);
         return Sample(metrics, "sqs2pg_dependency_up{dependency=\"postgresql\"}") == 0 &&
                Sample(metrics, "sqs2pg_up") == 0 &&
                Sample(metrics, "sqs2pg_ledger_prune_failures_total") >= 2;
@@ -276,7 +238,7 @@ TEST(AlertsOutageTest, DatabaseOutageShowsInDependencyUpAndLedgerPruneFailures) 
   ASSERT_TRUE(cluster.Start());
   EXPECT_TRUE(WaitFor(
       [&] {
-        metrics = Scrape(client);
+        metrics = ScrapeMetrics(port);
         return Sample(metrics, "sqs2pg_dependency_up{dependency=\"postgresql\"}") == 1;
       },
       seconds(30)))

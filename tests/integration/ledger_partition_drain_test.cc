@@ -3,15 +3,14 @@
 // every message exactly once while its pruner's partition maintenance fails, which is a warning,
 // a line in the run summary and sqs2pg_ledger_prune_failures_total, not a failure; and a
 // pre-release ledger stops the start with the SQL that moves it aside.
-#include <httplib.h>
 
 #include <chrono>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "pg/sidecar_ddl.h"
+#include "support/metrics_scrape.h"
 #include "support/pg_test_role.h"
 #include "support/process.h"
 #include "support/sqs2pg_fixture.h"
@@ -74,15 +73,10 @@ TEST_F(LedgerPartitionDrainTest, TheFailedMaintenanceIsAMetric) {
   bool seen = false;
   for (int i = 0; i < 600 && !seen && run.Running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::smatch m;
-    const std::string output = run.Output();
-    if (!std::regex_search(output, m, std::regex("metrics and probes on http://[^:]+:([0-9]+)/"))) {
-      continue;
-    }
-    httplib::Client client("127.0.0.1", std::stoi(m[1]));
-    auto res = client.Get("/metrics");
-    if (!res || res->status != 200) continue;
-    metrics = res->body;
+    const int port = MetricsPort(run.Output());
+    if (port == 0) continue;
+    metrics = ScrapeMetrics(port);
+    if (metrics.empty()) continue;
     seen = metrics.find("\nsqs2pg_ledger_prune_failures_total 1\n") != std::string::npos &&
            metrics.find("\nsqs2pg_rows_inserted_total " + std::to_string(kMessages) + "\n") !=
                std::string::npos;
