@@ -3,12 +3,12 @@
 
 #include <cstdio>
 
+#include "aws/credential_common.h"
 #include "cli/commands.h"
 #include "cli/error_hints.h"
 #include "cli/mapped_target.h"
 #include "pg/conninfo_redact.h"
 #include "pg/sink.h"
-#include "sqs/credential_common.h"
 
 namespace sqs2pg::cli {
 namespace {
@@ -26,7 +26,7 @@ void Report(bool ok, std::string_view what, std::string_view detail) {
 std::string DescribeCredentials(const SqsSetup& sqs) {
   if (!sqs.credentials_expiration) return sqs.credentials_source;
   return fmt::format("{} (temporary credentials, expiring {})", sqs.credentials_source,
-                     sqs::FormatIso8601Utc(*sqs.credentials_expiration));
+                     aws::FormatIso8601Utc(*sqs.credentials_expiration));
 }
 
 // The chain's error (which names every source tried, or the configured source that failed) and

@@ -27,7 +27,7 @@ bool OnCommandLine(const CLI::Option& option, const std::vector<std::string>& ar
   return false;
 }
 
-bool EnvSet(const CLI::Option& option, const sqs::EnvGetter& env) {
+bool EnvSet(const CLI::Option& option, const aws::EnvGetter& env) {
   const std::string name = option.get_envname();
   if (name.empty()) return false;
   const std::optional<std::string> value = env(name);
@@ -109,7 +109,7 @@ const CLI::Option* FindOption(const CLI::App& app, const std::string& long_name)
 
 }  // namespace
 
-std::string ConfigFilePath(const std::vector<std::string>& args, const sqs::EnvGetter& env) {
+std::string ConfigFilePath(const std::vector<std::string>& args, const aws::EnvGetter& env) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--") break;
     if (args[i] == kConfigFlag && i + 1 < args.size()) return args[i + 1];
@@ -122,7 +122,7 @@ std::string ConfigFilePath(const std::vector<std::string>& args, const sqs::EnvG
 
 Result<std::vector<std::string>> ConfigFileArgs(const std::string& path, const CLI::App& app,
                                                 const std::vector<std::string>& args,
-                                                const sqs::EnvGetter& env) {
+                                                const aws::EnvGetter& env) {
   const std::string where = "config file " + path;
   std::vector<CLI::ConfigItem> items;
   try {
@@ -171,7 +171,7 @@ Result<std::vector<std::string>> ConfigFileArgs(const std::string& path, const C
 }
 
 std::string EffectiveConfig(const CLI::App& app, const std::set<std::string>& from_file,
-                            const sqs::EnvGetter& env) {
+                            const aws::EnvGetter& env) {
   std::string out =
       "# sqs2pg effective configuration (flags > environment > config file > defaults); "
       "secrets redacted\n";

@@ -22,22 +22,22 @@
 #include <string>
 #include <vector>
 
+#include "aws/credentials.h"
 #include "base/status.h"
-#include "sqs/credentials.h"
 
 namespace sqs2pg::cli {
 
 // The config file named by `--config FILE`/`--config=FILE` in `args` (arguments without argv[0]),
 // else by SQS2PG_CONFIG; "" if neither.
-std::string ConfigFilePath(const std::vector<std::string>& args, const sqs::EnvGetter& env);
+std::string ConfigFilePath(const std::vector<std::string>& args, const aws::EnvGetter& env);
 
 // The `--key=value` arguments the file at `path` contributes (see above).
 Result<std::vector<std::string>> ConfigFileArgs(const std::string& path, const CLI::App& app,
                                                 const std::vector<std::string>& args,
-                                                const sqs::EnvGetter& env);
+                                                const aws::EnvGetter& env);
 
 // `from_file`: the long names (e.g. "--queue-url") whose value came from the file.
 std::string EffectiveConfig(const CLI::App& app, const std::set<std::string>& from_file,
-                            const sqs::EnvGetter& env);
+                            const aws::EnvGetter& env);
 
 }  // namespace sqs2pg::cli

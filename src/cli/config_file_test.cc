@@ -23,7 +23,7 @@ class ConfigFileTest : public ::testing::Test {
     std::ofstream(path_) << text;
     return path_;
   }
-  sqs::EnvGetter Env() const {
+  aws::EnvGetter Env() const {
     return [this](const std::string& name) -> std::optional<std::string> {
       auto it = env_.find(name);
       if (it == env_.end()) return std::nullopt;

@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   // flag or an environment variable already sets (see config_file.h for why).
   std::vector<std::string> args(argv + 1, argv + argc);
   std::set<std::string> from_file;
-  const sqs2pg::sqs::EnvGetter env = sqs2pg::sqs::ProcessEnv();
+  const sqs2pg::aws::EnvGetter env = sqs2pg::aws::ProcessEnv();
   if (const std::string path = sqs2pg::cli::ConfigFilePath(args, env); !path.empty()) {
     sqs2pg::Result<std::vector<std::string>> file_args =
         sqs2pg::cli::ConfigFileArgs(path, app, args, env);

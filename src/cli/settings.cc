@@ -7,11 +7,11 @@
 #include <cstdlib>
 #include <optional>
 
+#include "aws/credential_chain.h"
+#include "aws/credentials.h"
+#include "aws/http_transport.h"
 #include "cli/secrets.h"
-#include "sqs/credential_chain.h"
-#include "sqs/credentials.h"
 #include "sqs/endpoint.h"
-#include "sqs/http_transport.h"
 #include "transform/mapping/default_mapping.h"
 #include "transform/mask_key.h"
 
@@ -191,23 +191,23 @@ Result<transform::mapping::MappingSpec> LoadMapping(const Settings& settings) {
   return transform::mapping::LoadMappingFile(settings.mapping);
 }
 
-Result<SqsSetup> MakeSqsClient(const Settings& settings, const sqs::EnvGetter& env) {
+Result<SqsSetup> MakeSqsClient(const Settings& settings, const aws::EnvGetter& env) {
   SQS2PG_ASSIGN_OR_RETURN(
       sqs::ResolvedEndpoint endpoint,
       sqs::ResolveEndpoint({settings.endpoint_url, settings.region, settings.queue_url}, env));
-  sqs::CurlTransportOptions transport_options;
+  aws::CurlTransportOptions transport_options;
   transport_options.ca_bundle = settings.ca_bundle;
   // One transport (one TLS configuration, one connection pool) for SQS and the credential
   // endpoints alike.
-  std::shared_ptr<sqs::HttpTransport> transport = sqs::MakeCurlTransport(transport_options);
+  std::shared_ptr<aws::HttpTransport> transport = aws::MakeCurlTransport(transport_options);
 
   SqsSetup setup;
   setup.endpoint = endpoint.url;
   setup.region = endpoint.region;
   setup.endpoint_source = endpoint.url_source;
   setup.region_source = endpoint.region_source;
-  setup.credentials = sqs::MakeDefaultCredentialChain(env, transport);
-  Result<sqs::Credentials> credentials = setup.credentials->GetCredentials();
+  setup.credentials = aws::MakeDefaultCredentialChain(env, transport);
+  Result<aws::Credentials> credentials = setup.credentials->GetCredentials();
   if (credentials.ok()) {
     setup.credentials_expiration = credentials->expiration;
   } else {
@@ -227,7 +227,7 @@ Result<SqsSetup> MakeSqsClient(const Settings& settings, const sqs::EnvGetter& e
 }
 
 Result<SqsSetup> MakeSqsClient(const Settings& settings) {
-  return MakeSqsClient(settings, sqs::ProcessEnv());
+  return MakeSqsClient(settings, aws::ProcessEnv());
 }
 
 }  // namespace sqs2pg::cli

@@ -15,8 +15,8 @@
 #include <optional>
 #include <string>
 
+#include "aws/credentials.h"
 #include "base/status.h"
-#include "sqs/credentials.h"
 #include "sqs/sqs_client.h"
 #include "transform/mapping/mapping_spec.h"
 
@@ -83,10 +83,10 @@ struct SqsSetup {
   std::string endpoint_source;  // sqs::ResolvedEndpoint::url_source, e.g. "AWS_ENDPOINT_URL"
   std::string region_source;    // sqs::ResolvedEndpoint::region_source, e.g. "the queue URL"
   // The default credential chain (credential_chain.h), shared with `client`.
-  std::shared_ptr<sqs::CredentialsProvider> credentials;
+  std::shared_ptr<aws::CredentialsProvider> credentials;
   // The chain's Name() after its first GetCredentials(): the source that answered
   // ("environment", "shared credentials file (profile prod)", "container", ...), or
-  // sqs::kUnresolvedChainName when no source is configured.
+  // aws::kUnresolvedChainName when no source is configured.
   std::string credentials_source;
   // The outcome of that first GetCredentials(): OK, or the chain's error (kNotFound "no AWS
   // credentials found; tried: ..." listing every source, or the chosen source's failure). Never
@@ -101,7 +101,7 @@ struct SqsSetup {
 //  - endpoint and region by sqs::ResolveEndpoint (endpoint.h): --endpoint-url,
 //    AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, the region's; --region, AWS_REGION,
 //    AWS_DEFAULT_REGION, the queue URL, the profile's `region`, us-east-1;
-//  - credentials by sqs::MakeDefaultCredentialChain over `env`: environment, shared files, web
+//  - credentials by aws::MakeDefaultCredentialChain over `env`: environment, shared files, web
 //    identity, container, EC2 instance metadata. STS, the container endpoint and IMDS are reached
 //    through the same curl transport as SQS (so --ca-bundle / AWS_CA_BUNDLE and the proxy
 //    variables apply to them too).
@@ -111,7 +111,7 @@ struct SqsSetup {
 // MakeSqsClient: it is left in credentials_status, and every SQS call reports it too (a chain that
 // found nothing walks again on the next call, so a source that appears later is still used).
 // Errors: kInvalidArgument for a malformed endpoint or region setting (callers exit 2).
-Result<SqsSetup> MakeSqsClient(const Settings& settings, const sqs::EnvGetter& env);
-Result<SqsSetup> MakeSqsClient(const Settings& settings);  // with sqs::ProcessEnv()
+Result<SqsSetup> MakeSqsClient(const Settings& settings, const aws::EnvGetter& env);
+Result<SqsSetup> MakeSqsClient(const Settings& settings);  // with aws::ProcessEnv()
 
 }  // namespace sqs2pg::cli

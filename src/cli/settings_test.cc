@@ -2,14 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include "sqs/credential_chain.h"
-#include "sqs/credential_test_support.h"
+#include "aws/credential_chain.h"
+#include "aws/credential_test_support.h"
 
 namespace sqs2pg::cli {
 namespace {
 
-using sqs::testing::FakeEnv;
-using sqs::testing::TempDir;
+using aws::testing::FakeEnv;
+using aws::testing::TempDir;
 
 constexpr char kSharedKeyId[] = "AKIDSHAREDFILE0001";
 constexpr char kSharedSecret[] = "shared-file-secret-do-not-print";
@@ -72,7 +72,7 @@ TEST_F(MakeSqsClientTest, EnvironmentKeysStillWin) {
   EXPECT_TRUE(setup.credentials_status.ok()) << setup.credentials_status.ToString();
   EXPECT_EQ(setup.credentials_source, "environment");
   EXPECT_FALSE(setup.credentials_expiration.has_value());
-  Result<sqs::Credentials> c = setup.credentials->GetCredentials();
+  Result<aws::Credentials> c = setup.credentials->GetCredentials();
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->access_key_id, "AKIDENV");
 }
@@ -85,7 +85,7 @@ TEST_F(MakeSqsClientTest, SharedCredentialsFileWithoutKeyVariables) {
   SqsSetup setup = Make();
   EXPECT_TRUE(setup.credentials_status.ok()) << setup.credentials_status.ToString();
   EXPECT_EQ(setup.credentials_source, "shared credentials file (profile ci)");
-  Result<sqs::Credentials> c = setup.credentials->GetCredentials();
+  Result<aws::Credentials> c = setup.credentials->GetCredentials();
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->access_key_id, kSharedKeyId);
 }
@@ -94,7 +94,7 @@ TEST_F(MakeSqsClientTest, NoCredentialsIsReportedNotFatal) {
   SqsSetup setup = Make();  // MakeSqsClient itself succeeds: only configuration errors fail it
   ASSERT_NE(setup.client, nullptr);
   EXPECT_EQ(setup.credentials_status.code(), StatusCode::kNotFound);
-  EXPECT_EQ(setup.credentials_source, sqs::kUnresolvedChainName);
+  EXPECT_EQ(setup.credentials_source, aws::kUnresolvedChainName);
   const std::string& message = setup.credentials_status.message();
   for (const char* source : {"environment", "shared credentials/config files", "web identity",
                              "container", "EC2 instance metadata"}) {

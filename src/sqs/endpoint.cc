@@ -4,13 +4,13 @@
 #include <optional>
 #include <utility>
 
-#include "sqs/credential_files.h"
-#include "sqs/url.h"
+#include "aws/credential_files.h"
+#include "aws/url.h"
 
 namespace sqs2pg::sqs {
 namespace {
 
-std::optional<std::string> NonEmpty(const EnvGetter& env, const std::string& name) {
+std::optional<std::string> NonEmpty(const aws::EnvGetter& env, const std::string& name) {
   std::optional<std::string> v = env(name);
   if (v && v->empty()) return std::nullopt;
   return v;
@@ -49,7 +49,7 @@ bool ValidRegion(std::string_view region) {
 
 std::string RegionFromQueueUrl(std::string_view queue_url) {
   if (queue_url.empty()) return "";
-  Result<ParsedUrl> url = ParseUrl(queue_url);
+  Result<aws::ParsedUrl> url = aws::ParseUrl(queue_url);
   if (!url.ok()) return "";
   std::string_view host = url->host;
   while (!host.empty()) {
@@ -62,7 +62,7 @@ std::string RegionFromQueueUrl(std::string_view queue_url) {
   return "";
 }
 
-Result<ResolvedEndpoint> ResolveEndpoint(const EndpointSettings& s, const EnvGetter& env) {
+Result<ResolvedEndpoint> ResolveEndpoint(const EndpointSettings& s, const aws::EnvGetter& env) {
   ResolvedEndpoint out;
 
   if (!s.region_flag.empty()) {
@@ -77,9 +77,9 @@ Result<ResolvedEndpoint> ResolveEndpoint(const EndpointSettings& s, const EnvGet
   } else if (std::string from_url = RegionFromQueueUrl(s.queue_url); !from_url.empty()) {
     out.region = std::move(from_url);
     out.region_source = "the queue URL";
-  } else if (std::optional<std::string> profile = ProfileRegion(env)) {
+  } else if (std::optional<std::string> profile = aws::ProfileRegion(env)) {
     out.region = std::move(*profile);
-    out.region_source = "profile " + ActiveProfileName(env) + " in the shared config file";
+    out.region_source = "profile " + aws::ActiveProfileName(env) + " in the shared config file";
   } else {
     out.region = "us-east-1";
     out.region_source = "the default";
@@ -105,7 +105,7 @@ Result<ResolvedEndpoint> ResolveEndpoint(const EndpointSettings& s, const EnvGet
   }
   while (!out.url.empty() && out.url.back() == '/') out.url.pop_back();
 
-  Result<ParsedUrl> parsed = ParseUrl(out.url);
+  Result<aws::ParsedUrl> parsed = aws::ParseUrl(out.url);
   if (!parsed.ok()) {
     return InvalidArgumentError("endpoint from " + out.url_source + ": " +
                                 parsed.status().message());

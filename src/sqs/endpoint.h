@@ -31,8 +31,8 @@
 #include <string>
 #include <string_view>
 
+#include "aws/credentials.h"
 #include "base/status.h"
-#include "sqs/credentials.h"
 
 namespace sqs2pg::sqs {
 
@@ -52,7 +52,7 @@ struct ResolvedEndpoint {
   std::string region_source;
 };
 
-Result<ResolvedEndpoint> ResolveEndpoint(const EndpointSettings& s, const EnvGetter& env);
+Result<ResolvedEndpoint> ResolveEndpoint(const EndpointSettings& s, const aws::EnvGetter& env);
 
 // The region named by a queue URL's host, or "" if none. Exposed for tests.
 std::string RegionFromQueueUrl(std::string_view queue_url);

@@ -4,12 +4,12 @@
 
 #include <map>
 
-#include "sqs/credential_test_support.h"
+#include "aws/credential_test_support.h"
 
 namespace sqs2pg::sqs {
 namespace {
 
-EnvGetter FakeEnv(std::map<std::string, std::string> vars) {
+aws::EnvGetter FakeEnv(std::map<std::string, std::string> vars) {
   return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
     auto it = vars.find(name);
     if (it == vars.end()) return std::nullopt;
@@ -118,7 +118,7 @@ class EndpointProfileRegionTest : public ::testing::Test {
     return extra;
   }
 
-  testing::TempDir dir_;
+  aws::testing::TempDir dir_;
   std::string config_;
 };
 
@@ -163,7 +163,7 @@ TEST_F(EndpointProfileRegionTest, NoProfileRegionFallsBackToDefault) {
 }
 
 TEST_F(EndpointProfileRegionTest, DefaultConfigPathUnderHome) {
-  testing::TempDir home;
+  aws::testing::TempDir home;
   home.Write(".aws/config", "[profile dev]\nregion = sa-east-1\n");
   EXPECT_EQ(Resolve({}, {{"HOME", home.path()}, {"AWS_PROFILE", "dev"}}).region, "sa-east-1");
 }

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cstdint>
 
-#include "sqs/json_writer.h"
+#include "aws/json_writer.h"
 
 namespace sqs2pg::sqs::json_codec {
 namespace {
@@ -21,7 +21,7 @@ Status Malformed(std::string_view what) {
   return InternalError("malformed response: " + std::string(what));
 }
 
-Result<std::string> Finish(JsonWriter& w) {
+Result<std::string> Finish(aws::JsonWriter& w) {
   if (!w.utf8_ok())
     return InvalidArgumentError("request contains a string that is not valid UTF-8");
   return w.Take();
@@ -95,7 +95,7 @@ std::string Target(std::string_view operation) {
 }
 
 Result<std::string> EncodeReceiveMessage(std::string_view queue_url, const ReceiveRequest& r) {
-  JsonWriter w;
+  aws::JsonWriter w;
   w.BeginObject();
   w.Key("QueueUrl").String(queue_url);
   w.Key("MaxNumberOfMessages").Int(r.max_messages);
@@ -119,7 +119,7 @@ Result<std::string> EncodeReceiveMessage(std::string_view queue_url, const Recei
 Result<std::string> EncodeDeleteMessageBatch(std::string_view queue_url,
                                              const std::vector<DeleteEntry>& entries) {
   SQS2PG_RETURN_IF_ERROR(CheckBatchSize(entries.size()));
-  JsonWriter w;
+  aws::JsonWriter w;
   w.BeginObject();
   w.Key("QueueUrl").String(queue_url);
   w.Key("Entries").BeginArray();
@@ -138,12 +138,12 @@ Result<std::string> EncodeDeleteMessageBatch(std::string_view queue_url,
 Result<std::string> EncodeSendMessageBatch(std::string_view queue_url,
                                            const std::vector<SendEntry>& entries) {
   SQS2PG_RETURN_IF_ERROR(CheckBatchSize(entries.size()));
-  JsonWriter w;
+  aws::JsonWriter w;
   w.BeginObject();
   w.Key("QueueUrl").String(queue_url);
   w.Key("Entries").BeginArray();
   for (const SendEntry& e : entries) {
-    if (!IsValidUtf8(e.body)) {
+    if (!aws::IsValidUtf8(e.body)) {
       return InvalidArgumentError("entry " + e.id.substr(0, 80) +
                                   ": message body is not valid UTF-8");
     }
@@ -171,7 +171,7 @@ Result<std::string> EncodeSendMessageBatch(std::string_view queue_url,
 Result<std::string> EncodeChangeMessageVisibilityBatch(
     std::string_view queue_url, const std::vector<VisibilityEntry>& entries) {
   SQS2PG_RETURN_IF_ERROR(CheckBatchSize(entries.size()));
-  JsonWriter w;
+  aws::JsonWriter w;
   w.BeginObject();
   w.Key("QueueUrl").String(queue_url);
   w.Key("Entries").BeginArray();
@@ -188,7 +188,7 @@ Result<std::string> EncodeChangeMessageVisibilityBatch(
 
 Result<std::string> EncodeGetQueueAttributes(std::string_view queue_url,
                                              const std::vector<std::string>& names) {
-  JsonWriter w;
+  aws::JsonWriter w;
   w.BeginObject();
   w.Key("QueueUrl").String(queue_url);
   w.Key("AttributeNames").BeginArray();
@@ -199,7 +199,7 @@ Result<std::string> EncodeGetQueueAttributes(std::string_view queue_url,
 
 Result<std::string> EncodeCreateQueue(std::string_view name,
                                       const std::map<std::string, std::string>& attributes) {
-  JsonWriter w;
+  aws::JsonWriter w;
   w.BeginObject();
   w.Key("QueueName").String(name);
   if (!attributes.empty()) {
@@ -212,7 +212,7 @@ Result<std::string> EncodeCreateQueue(std::string_view name,
 }
 
 Result<std::string> EncodeGetQueueUrl(std::string_view name) {
-  JsonWriter w;
+  aws::JsonWriter w;
   w.BeginObject().Key("QueueName").String(name).EndObject();
   return Finish(w);
 }
@@ -324,7 +324,7 @@ Result<std::string> DecodeQueueUrl(std::string_view body) {
   return url;
 }
 
-ErrorInfo DecodeError(const HttpResponse& response) {
+ErrorInfo DecodeError(const aws::HttpResponse& response) {
   ErrorInfo info;
   if (const std::string* q = response.Header("x-amzn-query-error")) {
     std::string_view v = *q;

@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "aws/http_transport.h"
 #include "base/status.h"
-#include "sqs/http_transport.h"
 #include "sqs/sqs_errors.h"
 #include "sqs/types.h"
 
@@ -55,6 +55,6 @@ Result<std::map<std::string, std::string>> DecodeGetQueueAttributes(std::string_
 // QueueUrl of a CreateQueue or GetQueueUrl response.
 Result<std::string> DecodeQueueUrl(std::string_view body);
 
-ErrorInfo DecodeError(const HttpResponse& response);
+ErrorInfo DecodeError(const aws::HttpResponse& response);
 
 }  // namespace sqs2pg::sqs::json_codec

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include "sqs/json_writer.h"
+#include "aws/json_writer.h"
 
 namespace sqs2pg::sqs::json_codec {
 namespace {
@@ -31,7 +31,7 @@ std::string FirstMessageBody(const std::string& json) {
 
 TEST(JsonWriterTest, EscapesWhatJsonRequiresAndKeepsUtf8) {
   std::string out;
-  EXPECT_TRUE(AppendJsonString(out, "a\"b\\c\n\t\r\b\f\x01\x1F\x7F \xC3\xA9"));
+  EXPECT_TRUE(aws::AppendJsonString(out, "a\"b\\c\n\t\r\b\f\x01\x1F\x7F \xC3\xA9"));
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\t\\r\\b\\f\\u0001\\u001f\x7F \xC3\xA9\"");
 }
 
@@ -40,11 +40,11 @@ TEST(JsonWriterTest, FlagsInvalidUtf8) {
        {std::string("\xC3"), std::string("\xC0\xAF"), std::string("\xED\xA0\x80"),
         std::string("\xF4\x90\x80\x80"), std::string("\xFF"), std::string("ok\xE2\x82")}) {
     std::string out;
-    EXPECT_FALSE(AppendJsonString(out, bad)) << out;
-    EXPECT_FALSE(IsValidUtf8(bad));
+    EXPECT_FALSE(aws::AppendJsonString(out, bad)) << out;
+    EXPECT_FALSE(aws::IsValidUtf8(bad));
   }
-  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80\xEF\xBF\xBD"));
-  JsonWriter w;
+  EXPECT_TRUE(aws::IsValidUtf8("\xF0\x9F\x98\x80\xEF\xBF\xBD"));
+  aws::JsonWriter w;
   w.BeginObject().Key("k").String("\xFF").EndObject();
   EXPECT_FALSE(w.utf8_ok());
   EXPECT_EQ(w.Take(), "{\"k\":\"\xEF\xBF\xBD\"}");
@@ -202,7 +202,7 @@ TEST(JsonCodecTest, DecodesQueueAttributesAndUrls) {
 }
 
 TEST(JsonCodecTest, DecodesJsonErrors) {
-  HttpResponse r;
+  aws::HttpResponse r;
   r.status = 400;
   r.headers = {{"x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender"}};
   r.body = R"({"__type":"com.amazonaws.sqs#QueueDoesNotExist",)"
@@ -221,7 +221,7 @@ TEST(JsonCodecTest, DecodesJsonErrors) {
 }
 
 TEST(JsonCodecTest, DecodesXmlAndOpaqueErrors) {
-  HttpResponse r;
+  aws::HttpResponse r;
   r.status = 403;
   r.body =
       "<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code>"

@@ -5,8 +5,8 @@
 #include <optional>
 #include <pugixml.hpp>
 
+#include "aws/json_writer.h"
 #include "sqs/json_codec.h"
-#include "sqs/json_writer.h"
 
 namespace sqs2pg::sqs::query_codec {
 namespace {
@@ -89,7 +89,7 @@ class FormWriter {
   }
 
   FormWriter& Add(std::string_view name, std::string_view value) {
-    if (!IsValidUtf8(value)) utf8_ok_ = false;
+    if (!aws::IsValidUtf8(value)) utf8_ok_ = false;
     if (!out_.empty()) out_.push_back('&');
     AppendPercentEncoded(out_, name);
     out_.push_back('=');
@@ -296,8 +296,9 @@ Result<ReceivedMessage> DecodeMessage(pugi::xml_node m) {
   rm.message.receipt_handle = TrimmedText(handle);
   rm.message.body = Text(body);
   rm.md5_of_body = TrimmedText(Child(m, "MD5OfBody"));
-  bool utf8_ok = IsValidUtf8(rm.message.message_id) && IsValidUtf8(rm.message.receipt_handle) &&
-                 IsValidUtf8(rm.message.body) && IsValidUtf8(rm.md5_of_body);
+  bool utf8_ok = aws::IsValidUtf8(rm.message.message_id) &&
+                 aws::IsValidUtf8(rm.message.receipt_handle) && aws::IsValidUtf8(rm.message.body) &&
+                 aws::IsValidUtf8(rm.md5_of_body);
 
   ForEachChild(m, "Attribute", [&](pugi::xml_node a) {
     const std::string name = TrimmedText(Child(a, "Name"));
@@ -309,10 +310,10 @@ Result<ReceivedMessage> DecodeMessage(pugi::xml_node m) {
                n <= INT32_MAX) {
       rm.message.receive_count = static_cast<int>(n);
     } else if (name == "MessageGroupId") {
-      utf8_ok = utf8_ok && IsValidUtf8(value);
+      utf8_ok = utf8_ok && aws::IsValidUtf8(value);
       rm.message.message_group_id = value;
     } else if (name == "SenderId") {
-      utf8_ok = utf8_ok && IsValidUtf8(value);
+      utf8_ok = utf8_ok && aws::IsValidUtf8(value);
       rm.message.sender_id = value;
     }
   });
@@ -324,7 +325,7 @@ Result<ReceivedMessage> DecodeMessage(pugi::xml_node m) {
     if (!name || !value) return;
     std::string key = TrimmedText(name);
     std::string text = Text(value);
-    utf8_ok = utf8_ok && IsValidUtf8(key) && IsValidUtf8(text);
+    utf8_ok = utf8_ok && aws::IsValidUtf8(key) && aws::IsValidUtf8(text);
     rm.message.message_attributes.emplace(std::move(key), std::move(text));
   });
   if (!utf8_ok) return Malformed("a message is not valid UTF-8");
@@ -376,7 +377,7 @@ Result<std::string> EncodeSendMessageBatch(std::string_view queue_url,
   w.Add("QueueUrl", queue_url);
   for (size_t i = 0; i < entries.size(); ++i) {
     const SendEntry& e = entries[i];
-    if (!IsValidUtf8(e.body)) {
+    if (!aws::IsValidUtf8(e.body)) {
       return InvalidArgumentError("entry " + e.id.substr(0, 80) +
                                   ": message body is not valid UTF-8");
     }
@@ -521,7 +522,7 @@ Result<std::string> DecodeQueueUrl(std::string_view body) {
   return url;
 }
 
-ErrorInfo DecodeError(const HttpResponse& response) {
+ErrorInfo DecodeError(const aws::HttpResponse& response) {
   // The header, a JSON body, a crude <Code>/<Message> scan and x-amzn-errortype.
   ErrorInfo info = json_codec::DecodeError(response);
   if (!Trim(response.body).starts_with("<")) return info;

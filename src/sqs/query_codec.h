@@ -42,8 +42,8 @@
 #include <utility>
 #include <vector>
 
+#include "aws/http_transport.h"
 #include "base/status.h"
-#include "sqs/http_transport.h"
 #include "sqs/sqs_errors.h"
 #include "sqs/types.h"
 
@@ -74,7 +74,7 @@ Result<std::map<std::string, std::string>> DecodeGetQueueAttributes(std::string_
 // QueueUrl of a CreateQueue or GetQueueUrl response.
 Result<std::string> DecodeQueueUrl(std::string_view body);
 
-ErrorInfo DecodeError(const HttpResponse& response);
+ErrorInfo DecodeError(const aws::HttpResponse& response);
 
 // "x=1&y=%20" -> {{"x","1"},{"y"," "}}, in order; kInvalidArgument for a bad %-escape. The
 // inverse of the encoders, for tests and for fakes that serve Query requests.

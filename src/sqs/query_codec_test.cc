@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sqs/hashing.h"
+#include "aws/hashing.h"
 
 namespace sqs2pg::sqs::query_codec {
 namespace {
@@ -45,9 +45,9 @@ bool IsStrictlyEncoded(std::string_view body) {
   return true;
 }
 
-HttpResponse Response(long status, std::string body,
-                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-  HttpResponse r;
+aws::HttpResponse Response(long status, std::string body,
+                           std::vector<std::pair<std::string, std::string>> headers = {}) {
+  aws::HttpResponse r;
   r.status = status;
   r.body = std::move(body);
   r.headers = std::move(headers);
@@ -216,7 +216,7 @@ const std::string kSentBody = "a\r\nb\rc <x> & \"q\" 's' \xF0\x9F\x98\x80 caf\xC
 constexpr char kSentBodyMd5[] = "b5f206a9c1ebc8b0897c6e936984ad6d";
 
 TEST(QueryCodecTest, SentBodyMd5IsWhatTheServersReported) {
-  EXPECT_EQ(Md5Hex(kSentBody), kSentBodyMd5);
+  EXPECT_EQ(aws::Md5Hex(kSentBody), kSentBodyMd5);
 }
 
 // Captured from moto 5.2.1 (moto_server) answering a Query ReceiveMessage with
@@ -257,7 +257,7 @@ TEST(QueryCodecTest, DecodesMotoReceive) {
   EXPECT_EQ(m1.receipt_handle, "irsoywvinhcofjxhuioezcpxcvecunlhnc");
   EXPECT_EQ(m1.body, kSentBody);
   EXPECT_EQ((*got)[0].md5_of_body, kSentBodyMd5);
-  EXPECT_EQ(Md5Hex(m1.body), (*got)[0].md5_of_body);
+  EXPECT_EQ(aws::Md5Hex(m1.body), (*got)[0].md5_of_body);
   EXPECT_EQ(m1.sent_timestamp_ms, 1795334136129);
   EXPECT_EQ(m1.receive_count, 1);
   EXPECT_EQ(m1.message_group_id, "");
@@ -265,7 +265,7 @@ TEST(QueryCodecTest, DecodesMotoReceive) {
             (std::map<std::string, std::string>{{"reason", "bad <\"json\">"}, {"n", "12"}}));
   const Message& m2 = (*got)[1].message;
   EXPECT_EQ(m2.body, "  ");
-  EXPECT_EQ(Md5Hex(m2.body), (*got)[1].md5_of_body);
+  EXPECT_EQ(aws::Md5Hex(m2.body), (*got)[1].md5_of_body);
   EXPECT_TRUE(m2.message_attributes.empty());
 }
 
@@ -354,7 +354,7 @@ TEST(QueryCodecTest, DecodesLocalAwsSqsUnescapedBodies) {
   EXPECT_EQ(m.message_id, "45f720d1-96ed-4894-a629-74472e271a17");
   EXPECT_EQ(m.receipt_handle, "ZDAxODUzOWUtZGY5ZC00ZDNk");
   EXPECT_EQ(m.body, kSentBody);
-  EXPECT_EQ(Md5Hex(m.body), (*got)[0].md5_of_body);
+  EXPECT_EQ(aws::Md5Hex(m.body), (*got)[0].md5_of_body);
   EXPECT_EQ(m.sent_timestamp_ms, 1795334151935);
   EXPECT_EQ(m.receive_count, 2);
   EXPECT_EQ(m.message_attributes,

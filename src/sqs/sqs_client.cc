@@ -8,12 +8,12 @@
 #include <optional>
 #include <utility>
 
+#include "aws/hashing.h"
+#include "aws/sigv4.h"
+#include "aws/url.h"
 #include "base/backoff.h"
-#include "sqs/hashing.h"
 #include "sqs/json_codec.h"
-#include "sqs/sigv4.h"
 #include "sqs/sqs_errors.h"
-#include "sqs/url.h"
 
 namespace sqs2pg::sqs {
 namespace {
@@ -42,8 +42,8 @@ Status CheckBatch(std::string_view operation, size_t n) {
 
 }  // namespace
 
-SqsClient::SqsClient(Options options, std::shared_ptr<HttpTransport> transport,
-                     std::shared_ptr<CredentialsProvider> credentials, Clock& clock)
+SqsClient::SqsClient(Options options, std::shared_ptr<aws::HttpTransport> transport,
+                     std::shared_ptr<aws::CredentialsProvider> credentials, Clock& clock)
     : options_(std::move(options)),
       transport_(std::move(transport)),
       credentials_(std::move(credentials)),
@@ -54,7 +54,7 @@ SqsClient::SqsClient(Options options, std::shared_ptr<HttpTransport> transport,
   std::string_view endpoint = options_.endpoint_url;
   while (endpoint.ends_with('/')) endpoint.remove_suffix(1);
   request_url_ = std::string(endpoint) + "/";
-  Result<ParsedUrl> url = ParseUrl(endpoint);
+  Result<aws::ParsedUrl> url = aws::ParseUrl(endpoint);
   if (!url.ok()) {
     endpoint_status_ = url.status().WithContext("SQS endpoint");
   } else {
@@ -62,9 +62,9 @@ SqsClient::SqsClient(Options options, std::shared_ptr<HttpTransport> transport,
   }
 }
 
-Result<HttpResponse> SqsClient::Attempt(std::string_view operation, const WireCodec& codec,
-                                        HttpRequest& request) {
-  Result<Credentials> creds = credentials_->GetCredentials();
+Result<aws::HttpResponse> SqsClient::Attempt(std::string_view operation, const WireCodec& codec,
+                                             aws::HttpRequest& request) {
+  Result<aws::Credentials> creds = credentials_->GetCredentials();
   if (!creds.ok()) {
     const std::string context =
         std::string(operation) + ": credentials (" + std::string(credentials_->Name()) + ")";
@@ -78,7 +78,7 @@ Result<HttpResponse> SqsClient::Attempt(std::string_view operation, const WireCo
   if (codec.sends_target_header) {
     request.headers.emplace_back("X-Amz-Target", json_codec::Target(operation));
   }
-  SigningInput in;
+  aws::SigningInput in;
   in.method = request.method;
   in.url = request.url;
   in.headers = request.headers;
@@ -86,14 +86,14 @@ Result<HttpResponse> SqsClient::Attempt(std::string_view operation, const WireCo
   in.region = options_.region;
   in.service = "sqs";
   in.time = clock_.WallNow();
-  for (auto& header : SignRequest(in, *creds)) request.headers.push_back(std::move(header));
+  for (auto& header : aws::SignRequest(in, *creds)) request.headers.push_back(std::move(header));
 
-  Result<HttpResponse> response = transport_->Send(request);
+  Result<aws::HttpResponse> response = transport_->Send(request);
   if (!response.ok()) return response.status().WithContext(operation);
   return response;
 }
 
-bool SqsClient::SwitchedToQuery(std::string_view operation, const HttpResponse& response) {
+bool SqsClient::SwitchedToQuery(std::string_view operation, const aws::HttpResponse& response) {
   if (options_.protocol != Options::Protocol::kAuto || protocol_settled_.load() ||
       !LooksLikeQueryOnlyServer(response)) {
     return false;
@@ -112,7 +112,7 @@ Result<SqsClient::Exchange> SqsClient::Call(std::string_view operation, const En
                                             std::chrono::milliseconds timeout,
                                             const std::atomic<bool>* cancel) {
   if (!endpoint_status_.ok()) return endpoint_status_.WithContext(operation);
-  HttpRequest request;
+  aws::HttpRequest request;
   request.method = "POST";
   request.url = request_url_;
   request.timeout = timeout;
@@ -129,7 +129,7 @@ Result<SqsClient::Exchange> SqsClient::Call(std::string_view operation, const En
     request.body = std::move(body).value();
 
     const auto started = std::chrono::steady_clock::now();
-    Result<HttpResponse> response = Attempt(operation, wire, request);
+    Result<aws::HttpResponse> response = Attempt(operation, wire, request);
     const auto observe = [&](std::string_view outcome) {
       if (!on_request_) return;
       on_request_(
@@ -173,7 +173,8 @@ Result<SqsClient::Exchange> SqsClient::Call(std::string_view operation, const En
     }
     if (!failure.IsRetryable() || attempt >= max_attempts) return failure;
     if (cancel != nullptr && cancel->load()) return CancelledError(std::string(operation));
-    retry_cost = transport_failed ? RetryBudget::kTimeoutRetryCost : RetryBudget::kRetryCost;
+    retry_cost =
+        transport_failed ? aws::RetryBudget::kTimeoutRetryCost : aws::RetryBudget::kRetryCost;
     if (!retry_budget_.TryAcquire(retry_cost)) {
       spdlog::debug("SQS {}: retry budget exhausted; not retrying", operation);
       return failure;
@@ -219,7 +220,7 @@ Result<ReceiveResult> SqsClient::ReceiveMessage(std::string_view queue_url,
         !group.empty() &&
         std::find(withheld_groups.begin(), withheld_groups.end(), group) != withheld_groups.end();
     // Some emulators omit MD5OfBody; only a digest that is present and wrong proves corruption.
-    if (!m.md5_of_body.empty() && !EqualsIgnoreCase(Md5Hex(m.message.body), m.md5_of_body)) {
+    if (!m.md5_of_body.empty() && !EqualsIgnoreCase(aws::Md5Hex(m.message.body), m.md5_of_body)) {
       ++result.md5_mismatches;
       spdlog::warn("SQS ReceiveMessage: withheld message {}: MD5OfBody mismatch",
                    m.message.message_id);

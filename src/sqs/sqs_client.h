@@ -45,11 +45,11 @@
 #include <string_view>
 #include <vector>
 
+#include "aws/credentials.h"
+#include "aws/http_transport.h"
+#include "aws/retry_budget.h"
 #include "base/clock.h"
 #include "base/status.h"
-#include "sqs/credentials.h"
-#include "sqs/http_transport.h"
-#include "sqs/retry_budget.h"
 #include "sqs/types.h"
 #include "sqs/wire_codec.h"
 
@@ -70,8 +70,8 @@ class SqsClient {
         on_request = nullptr;
   };
 
-  SqsClient(Options options, std::shared_ptr<HttpTransport> transport,
-            std::shared_ptr<CredentialsProvider> credentials, Clock& clock = SystemClock());
+  SqsClient(Options options, std::shared_ptr<aws::HttpTransport> transport,
+            std::shared_ptr<aws::CredentialsProvider> credentials, Clock& clock = SystemClock());
 
   Result<ReceiveResult> ReceiveMessage(std::string_view queue_url, const ReceiveRequest& r);
   Result<std::vector<BatchFailure>> DeleteMessageBatch(std::string_view queue_url,
@@ -102,8 +102,8 @@ class SqsClient {
   // Builds the request body in the protocol of the codec given (it may change between attempts).
   using Encoder = std::function<Result<std::string>(const WireCodec&)>;
   struct Exchange {
-    HttpResponse response;   // 2xx
-    const WireCodec* codec;  // the protocol it was spoken in, to decode it
+    aws::HttpResponse response;  // 2xx
+    const WireCodec* codec;      // the protocol it was spoken in, to decode it
   };
 
   const WireCodec& codec() const { return use_query_.load() ? kQueryCodec : kJsonCodec; }
@@ -116,16 +116,16 @@ class SqsClient {
                         std::chrono::milliseconds timeout,
                         const std::atomic<bool>* cancel = nullptr);
   // One signed exchange: any HTTP answer, or the transport's (or credentials') failure.
-  Result<HttpResponse> Attempt(std::string_view operation, const WireCodec& codec,
-                               HttpRequest& request);
+  Result<aws::HttpResponse> Attempt(std::string_view operation, const WireCodec& codec,
+                                    aws::HttpRequest& request);
   // In auto mode: switches to Query if `response` (to a JSON request) shows it is needed.
-  bool SwitchedToQuery(std::string_view operation, const HttpResponse& response);
+  bool SwitchedToQuery(std::string_view operation, const aws::HttpResponse& response);
 
   const Options options_;
-  const std::shared_ptr<HttpTransport> transport_;
-  const std::shared_ptr<CredentialsProvider> credentials_;
+  const std::shared_ptr<aws::HttpTransport> transport_;
+  const std::shared_ptr<aws::CredentialsProvider> credentials_;
   Clock& clock_;
-  RetryBudget retry_budget_;
+  aws::RetryBudget retry_budget_;
   RequestObserver on_request_;
   std::atomic<bool> use_query_{false};
   std::atomic<bool> protocol_settled_{false};  // no more switching

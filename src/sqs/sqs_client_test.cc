@@ -7,8 +7,8 @@
 #include <mutex>
 #include <thread>
 
-#include "sqs/hashing.h"
-#include "sqs/sigv4.h"
+#include "aws/hashing.h"
+#include "aws/sigv4.h"
 
 namespace sqs2pg::sqs {
 namespace {
@@ -33,13 +33,13 @@ class FakeClock final : public Clock {
 };
 
 // Replays scripted results in order (the last one repeats) and records every request.
-class FakeTransport final : public HttpTransport {
+class FakeTransport final : public aws::HttpTransport {
  public:
-  Result<HttpResponse> Send(const HttpRequest& request) override {
+  Result<aws::HttpResponse> Send(const aws::HttpRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
     requests.push_back(request);
     if (script_.empty()) return Ok(200, "{}");
-    Result<HttpResponse> r = script_.front();
+    Result<aws::HttpResponse> r = script_.front();
     if (script_.size() > 1) script_.pop_front();
     return r;
   }
@@ -48,34 +48,34 @@ class FakeTransport final : public HttpTransport {
     script_.clear();
     requests.clear();
   }
-  void Push(Result<HttpResponse> r) {
+  void Push(Result<aws::HttpResponse> r) {
     std::lock_guard<std::mutex> lock(mu_);
     script_.push_back(std::move(r));
   }
-  static HttpResponse Ok(long status, std::string body,
-                         std::vector<std::pair<std::string, std::string>> headers = {}) {
-    HttpResponse r;
+  static aws::HttpResponse Ok(long status, std::string body,
+                              std::vector<std::pair<std::string, std::string>> headers = {}) {
+    aws::HttpResponse r;
     r.status = status;
     r.body = std::move(body);
     r.headers = std::move(headers);
     return r;
   }
-  static HttpResponse Error(long status, std::string_view type, std::string_view message) {
+  static aws::HttpResponse Error(long status, std::string_view type, std::string_view message) {
     return Ok(status, "{\"__type\":\"com.amazonaws.sqs#" + std::string(type) + "\",\"message\":\"" +
                           std::string(message) + "\"}");
   }
 
-  std::vector<HttpRequest> requests;
+  std::vector<aws::HttpRequest> requests;
 
  private:
   std::mutex mu_;
-  std::deque<Result<HttpResponse>> script_;
+  std::deque<Result<aws::HttpResponse>> script_;
 };
 
-class CountingCredentials final : public CredentialsProvider {
+class CountingCredentials final : public aws::CredentialsProvider {
  public:
-  explicit CountingCredentials(Credentials c) : c_(std::move(c)) {}
-  Result<Credentials> GetCredentials() override {
+  explicit CountingCredentials(aws::Credentials c) : c_(std::move(c)) {}
+  Result<aws::Credentials> GetCredentials() override {
     ++calls;
     return c_;
   }
@@ -83,10 +83,10 @@ class CountingCredentials final : public CredentialsProvider {
   std::atomic<int> calls{0};
 
  private:
-  Credentials c_;
+  aws::Credentials c_;
 };
 
-std::string Header(const HttpRequest& r, std::string_view lower_name) {
+std::string Header(const aws::HttpRequest& r, std::string_view lower_name) {
   for (const auto& [n, v] : r.headers) {
     std::string lower;
     for (char c : n)
@@ -101,7 +101,7 @@ class SqsClientTest : public ::testing::Test {
   explicit SqsClientTest(std::string token = "")
       : transport_(std::make_shared<FakeTransport>()),
         credentials_(std::make_shared<CountingCredentials>(
-            Credentials{"AKIDEXAMPLE", "secret-key-value", std::move(token), std::nullopt})),
+            aws::Credentials{"AKIDEXAMPLE", "secret-key-value", std::move(token), std::nullopt})),
         client_({kEndpoint, "us-east-1", 3}, transport_, credentials_, clock_) {}
 
   FakeClock clock_;
@@ -124,7 +124,7 @@ std::string MessageJson(std::string_view id, std::string_view body, std::string_
 
 TEST_F(SqsClientTest, ReceiveSendsASignedJsonRequestToTheEndpoint) {
   transport_->Push(FakeTransport::Ok(
-      200, "{\"Messages\":[" + MessageJson("m1", "hello", Md5Hex("hello")) + "]}"));
+      200, "{\"Messages\":[" + MessageJson("m1", "hello", aws::Md5Hex("hello")) + "]}"));
   Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->messages.size(), 1u);
@@ -136,7 +136,7 @@ TEST_F(SqsClientTest, ReceiveSendsASignedJsonRequestToTheEndpoint) {
   EXPECT_EQ(r->md5_mismatches, 0);
 
   ASSERT_EQ(transport_->requests.size(), 1u);
-  const HttpRequest& req = transport_->requests[0];
+  const aws::HttpRequest& req = transport_->requests[0];
   EXPECT_EQ(req.method, "POST");
   EXPECT_EQ(req.url, "http://127.0.0.1:4566/");  // never the queue URL's host
   EXPECT_EQ(req.timeout, milliseconds(30000));   // WaitTimeSeconds 20 + 10
@@ -153,21 +153,22 @@ TEST_F(SqsClientTest, ReceiveSendsASignedJsonRequestToTheEndpoint) {
       "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature="))
       << authz;
   // The signature covers what was actually sent.
-  SigningInput in{"POST", req.url, {}, req.body, "us-east-1", "sqs", clock_.WallNow()};
+  aws::SigningInput in{"POST", req.url, {}, req.body, "us-east-1", "sqs", clock_.WallNow()};
   for (const auto& h : req.headers) {
     if (h.first == "Host" || h.first == "Content-Type" || h.first == "X-Amz-Target") {
       in.headers.push_back(h);
     }
   }
-  Credentials creds{"AKIDEXAMPLE", "secret-key-value", "", std::nullopt};
-  EXPECT_EQ(Header(HttpRequest{"POST", "", SignRequest(in, creds), "", {}}, "authorization"),
-            authz);
+  aws::Credentials creds{"AKIDEXAMPLE", "secret-key-value", "", std::nullopt};
+  EXPECT_EQ(
+      Header(aws::HttpRequest{"POST", "", aws::SignRequest(in, creds), "", {}}, "authorization"),
+      authz);
 }
 
 TEST_F(SqsClientSessionTokenTest, SessionTokenIsSentAndSigned) {
   ASSERT_TRUE(client_.DeleteMessageBatch(kQueue, {{"0", "rh"}}).ok());
   ASSERT_EQ(transport_->requests.size(), 1u);
-  const HttpRequest& req = transport_->requests[0];
+  const aws::HttpRequest& req = transport_->requests[0];
   EXPECT_EQ(Header(req, "x-amz-security-token"), "session-token-value");
   EXPECT_NE(Header(req, "authorization")
                 .find("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;"
@@ -187,7 +188,7 @@ TEST_F(SqsClientTest, EveryRequestIsSigned) {
   const char* targets[] = {"GetQueueUrl", "CreateQueue", "GetQueueAttributes", "SendMessageBatch",
                            "ChangeMessageVisibilityBatch"};
   for (size_t i = 0; i < 5; ++i) {
-    const HttpRequest& req = transport_->requests[i];
+    const aws::HttpRequest& req = transport_->requests[i];
     EXPECT_EQ(Header(req, "x-amz-target"), std::string("AmazonSQS.") + targets[i]);
     EXPECT_TRUE(Header(req, "authorization").starts_with("AWS4-HMAC-SHA256 Credential="));
     EXPECT_EQ(Header(req, "x-amz-date"), "20240314T092653Z");
@@ -221,7 +222,7 @@ TEST_F(SqsClientTest, AnOutageExhaustsTheRetryBudgetAndThenCallsFailAtOnce) {
   transport_->Push(FakeTransport::Ok(503, ""));  // forever
   // 500 tokens at 5 per retry: 100 retries in all, whichever calls make them.
   int calls = 0;
-  while (client_.retry_tokens() >= RetryBudget::kRetryCost && calls < 1000) {
+  while (client_.retry_tokens() >= aws::RetryBudget::kRetryCost && calls < 1000) {
     EXPECT_EQ(client_.GetQueueUrl("q").status().code(), StatusCode::kUnavailable);
     ++calls;
   }
@@ -286,7 +287,7 @@ TEST_F(SqsClientTest, MapsErrorCodes) {
   };
   for (const MappingCase& c : cases) {
     auto transport = std::make_shared<FakeTransport>();
-    HttpResponse resp = FakeTransport::Error(c.status, c.type, "server says no");
+    aws::HttpResponse resp = FakeTransport::Error(c.status, c.type, "server says no");
     resp.headers = c.headers;
     transport->Push(resp);
     SqsClient client({kEndpoint, "us-east-1", 3}, transport, credentials_, clock_);
@@ -298,7 +299,7 @@ TEST_F(SqsClientTest, MapsErrorCodes) {
 }
 
 TEST_F(SqsClientTest, MapsLegacyCodesAndBareStatuses) {
-  HttpResponse legacy = FakeTransport::Ok(
+  aws::HttpResponse legacy = FakeTransport::Ok(
       400, "", {{"x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender"}});
   transport_->Push(legacy);
   Result<std::string> r = client_.GetQueueUrl("q");
@@ -321,10 +322,10 @@ TEST_F(SqsClientTest, TruncatesLongServerMessages) {
 }
 
 TEST_F(SqsClientTest, Md5MismatchIsDroppedAndCounted) {
-  transport_->Push(
-      FakeTransport::Ok(200, "{\"Messages\":[" + MessageJson("good", "body-1", Md5Hex("body-1")) +
-                                 "," + MessageJson("bad", "body-2", Md5Hex("tampered")) + "," +
-                                 MessageJson("upper", "body-3", "") + "]}"));
+  transport_->Push(FakeTransport::Ok(
+      200, "{\"Messages\":[" + MessageJson("good", "body-1", aws::Md5Hex("body-1")) + "," +
+               MessageJson("bad", "body-2", aws::Md5Hex("tampered")) + "," +
+               MessageJson("upper", "body-3", "") + "]}"));
   Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->md5_mismatches, 1);
@@ -342,9 +343,9 @@ std::string FifoMessageJson(std::string_view id, std::string_view group, std::st
 }
 
 TEST_F(SqsClientTest, Md5MismatchWithholdsItsReceiptForTheHandBack) {
-  transport_->Push(
-      FakeTransport::Ok(200, "{\"Messages\":[" + MessageJson("good", "body-1", Md5Hex("body-1")) +
-                                 "," + MessageJson("bad", "body-2", Md5Hex("tampered")) + "]}"));
+  transport_->Push(FakeTransport::Ok(
+      200, "{\"Messages\":[" + MessageJson("good", "body-1", aws::Md5Hex("body-1")) + "," +
+               MessageJson("bad", "body-2", aws::Md5Hex("tampered")) + "]}"));
   Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->messages.size(), 1u);
@@ -355,11 +356,11 @@ TEST_F(SqsClientTest, Md5MismatchWithholdsItsReceiptForTheHandBack) {
 // back; other groups are unaffected.
 TEST_F(SqsClientTest, Md5MismatchOnFifoWithholdsTheRestOfItsGroup) {
   transport_->Push(
-      FakeTransport::Ok(200, "{\"Messages\":[" + FifoMessageJson("a1", "a", "x", Md5Hex("x")) +
-                                 "," + FifoMessageJson("a2", "a", "y", Md5Hex("tampered")) + "," +
-                                 FifoMessageJson("b1", "b", "z", Md5Hex("z")) + "," +
-                                 FifoMessageJson("a3", "a", "w", Md5Hex("w")) + "," +
-                                 FifoMessageJson("b2", "b", "v", Md5Hex("v")) + "]}"));
+      FakeTransport::Ok(200, "{\"Messages\":[" + FifoMessageJson("a1", "a", "x", aws::Md5Hex("x")) +
+                                 "," + FifoMessageJson("a2", "a", "y", aws::Md5Hex("tampered")) +
+                                 "," + FifoMessageJson("b1", "b", "z", aws::Md5Hex("z")) + "," +
+                                 FifoMessageJson("a3", "a", "w", aws::Md5Hex("w")) + "," +
+                                 FifoMessageJson("b2", "b", "v", aws::Md5Hex("v")) + "]}"));
   Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->md5_mismatches, 1);
@@ -370,7 +371,7 @@ TEST_F(SqsClientTest, Md5MismatchOnFifoWithholdsTheRestOfItsGroup) {
 }
 
 TEST_F(SqsClientTest, Md5ComparisonIgnoresHexCase) {
-  std::string md5 = Md5Hex("abc");
+  std::string md5 = aws::Md5Hex("abc");
   for (char& c : md5) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   transport_->Push(FakeTransport::Ok(200, "{\"Messages\":[" + MessageJson("m", "abc", md5) + "]}"));
   Result<ReceiveResult> r = client_.ReceiveMessage(kQueue, ReceiveRequest{});
@@ -417,7 +418,7 @@ TEST_F(SqsClientTest, ReceiveTimeoutFollowsWaitTime) {
 
 TEST_F(SqsClientTest, MissingCredentialsAreUnauthenticatedAndSendNothing) {
   SqsClient client({kEndpoint, "us-east-1", 3}, transport_,
-                   MakeEnvironmentCredentialsProvider(
+                   aws::MakeEnvironmentCredentialsProvider(
                        [](const std::string&) { return std::optional<std::string>(); }),
                    clock_);
   Result<std::string> r = client.GetQueueUrl("q");
@@ -491,7 +492,7 @@ TEST_F(SqsClientTest, ConcurrentCallsAreSafe) {
 }
 
 // What LocalStack 2.x answers an AWS JSON request: it speaks only the Query protocol.
-HttpResponse OldLocalStackRefusal() {
+aws::HttpResponse OldLocalStackRefusal() {
   return FakeTransport::Ok(
       500,
       "<?xml version='1.0' encoding='utf-8'?>\n<ErrorResponse><Error><Code>InternalError</Code>"
@@ -515,10 +516,10 @@ TEST_F(SqsClientTest, AutoSwitchesToQueryForAQueryOnlyServerWithoutARetry) {
   EXPECT_EQ(r->messages[0].body, "hello");
   EXPECT_EQ(client_.protocol(), "query");
   EXPECT_TRUE(clock_.sleeps.empty());  // the same call again at once, not a backoff
-  EXPECT_EQ(client_.retry_tokens(), RetryBudget::kDefaultCapacity);
+  EXPECT_EQ(client_.retry_tokens(), aws::RetryBudget::kDefaultCapacity);
 
   ASSERT_EQ(transport_->requests.size(), 2u);
-  const HttpRequest& query = transport_->requests[1];
+  const aws::HttpRequest& query = transport_->requests[1];
   EXPECT_TRUE(Header(query, "content-type").starts_with("application/x-www-form-urlencoded"));
   EXPECT_EQ(Header(query, "x-amz-target"), "<absent>");
   EXPECT_TRUE(query.body.starts_with("Action=ReceiveMessage")) << query.body;
@@ -548,7 +549,7 @@ TEST_F(SqsClientTest, OnceJsonHasWorkedAQueryLikeErrorIsAnOrdinaryFailure) {
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(client_.protocol(), "json");
   EXPECT_EQ(transport_->requests.size(), 3u);  // three attempts, all JSON
-  for (const HttpRequest& req : transport_->requests) {
+  for (const aws::HttpRequest& req : transport_->requests) {
     EXPECT_EQ(Header(req, "x-amz-target"), "AmazonSQS.ReceiveMessage");
   }
 }

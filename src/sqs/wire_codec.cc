@@ -41,7 +41,7 @@ const WireCodec kQueryCodec = {
     &query_codec::DecodeError,
 };
 
-bool LooksLikeQueryOnlyServer(const HttpResponse& response) {
+bool LooksLikeQueryOnlyServer(const aws::HttpResponse& response) {
   const std::string& body = response.body;
   if (body.find("Operation detection failed") != std::string::npos ||
       body.find("Missing Action") != std::string::npos) {

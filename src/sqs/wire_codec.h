@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "aws/http_transport.h"
 #include "base/status.h"
-#include "sqs/http_transport.h"
 #include "sqs/sqs_errors.h"
 #include "sqs/types.h"
 
@@ -42,12 +42,12 @@ struct WireCodec {
   Result<std::vector<BatchFailure>> (*decode_batch_result)(std::string_view);
   Result<std::map<std::string, std::string>> (*decode_queue_attributes)(std::string_view);
   Result<std::string> (*decode_queue_url)(std::string_view);
-  ErrorInfo (*decode_error)(const HttpResponse&);
+  ErrorInfo (*decode_error)(const aws::HttpResponse&);
 };
 
 extern const WireCodec kJsonCodec;
 extern const WireCodec kQueryCodec;
 
-bool LooksLikeQueryOnlyServer(const HttpResponse& response);
+bool LooksLikeQueryOnlyServer(const aws::HttpResponse& response);
 
 }  // namespace sqs2pg::sqs

@@ -27,8 +27,8 @@
 #include <string>
 #include <string_view>
 
+#include "aws/http_transport.h"
 #include "base/status.h"
-#include "sqs/http_transport.h"
 #include "sqs/json_codec.h"
 #include "sqs/sqs_errors.h"
 
@@ -38,8 +38,8 @@ namespace codec = sqs2pg::sqs::json_codec;
 namespace dom = simdjson::dom;
 using sqs2pg::Status;
 using sqs2pg::StatusCode;
+using sqs2pg::aws::HttpResponse;
 using sqs2pg::sqs::ErrorInfo;
-using sqs2pg::sqs::HttpResponse;
 
 [[noreturn]] void Violated(const char* condition, int line, const std::string& detail) {
   std::fprintf(stderr, "sqs_codec_fuzz.cc:%d: invariant violated: %s%s%s\n", line, condition,

@@ -11,14 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "sqs/credential_common.h"
-#include "sqs/credential_test_support.h"
+#include "aws/credential_common.h"
+#include "aws/credential_test_support.h"
 #include "support/sqs2pg_fixture.h"
 
 namespace sqs2pg::testing {
 namespace {
 
-using sqs::testing::LoopbackServer;
+using aws::testing::LoopbackServer;
 
 constexpr char kKeyId[] = "ASIAPROXYTESTIT00001";
 constexpr char kSecret[] = "proxy-test-secret-bPxRfiCYEXAMPLEKEY";
@@ -27,7 +27,7 @@ constexpr char kAuthToken[] = "pod-identity-auth-token-proxy-0123456789";
 
 std::string CredentialsJson(bool imds) {
   const std::string expiration =
-      sqs::FormatIso8601Utc(std::chrono::system_clock::now() + std::chrono::hours(1));
+      aws::FormatIso8601Utc(std::chrono::system_clock::now() + std::chrono::hours(1));
   return std::string(imds ? R"({"Code":"Success",)" : "{") + R"("AccessKeyId":")" + kKeyId +
          R"(","SecretAccessKey":")" + kSecret + R"(","Token":")" + kSessionToken +
          R"(","Expiration":")" + expiration + R"("})";
@@ -136,7 +136,7 @@ class CredentialProxyTest : public Sqs2pgFixture {
     }
   }
 
-  sqs::testing::TempDir home_;
+  aws::testing::TempDir home_;
   ForwardingProxy proxy_;
 };
 

@@ -8,15 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "sqs/credential_common.h"
-#include "sqs/credential_test_support.h"
+#include "aws/credential_common.h"
+#include "aws/credential_test_support.h"
 #include "support/sqs2pg_fixture.h"
 
 namespace sqs2pg::testing {
 namespace {
 
-using sqs::testing::LoopbackServer;
-using sqs::testing::TempDir;
+using aws::testing::LoopbackServer;
+using aws::testing::TempDir;
 
 // Credentials no test output may ever show.
 constexpr char kFileKeyId[] = "AKIDFILEITEST0000001";
@@ -80,7 +80,7 @@ TEST_F(CredentialsCliTest, ContainerCredentialsFromLoopbackEndpoint) {
   std::mutex mu;
   std::vector<std::string> authorizations;
   const std::string expiration =
-      sqs::FormatIso8601Utc(std::chrono::system_clock::now() + std::chrono::hours(1));
+      aws::FormatIso8601Utc(std::chrono::system_clock::now() + std::chrono::hours(1));
   LoopbackServer agent;
   agent.server().Get("/v1/credentials", [&](const httplib::Request& req, httplib::Response& res) {
     {

@@ -7,14 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "sqs/credential_test_support.h"
+#include "aws/credential_test_support.h"
 #include "support/sqs2pg_fixture.h"
 #include "transform/mapping/default_mapping.h"
 
 namespace sqs2pg::testing {
 namespace {
 
-using sqs::testing::TempDir;
+using aws::testing::TempDir;
 
 // Stands for a secret pasted into a mapping file by mistake: no output may show it.
 constexpr char kSecret[] = "hunter2-PASTED-SECRET-77";

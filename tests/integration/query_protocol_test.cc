@@ -25,8 +25,8 @@
 #include <thread>
 #include <vector>
 
-#include "sqs/credentials.h"
-#include "sqs/http_transport.h"
+#include "aws/credentials.h"
+#include "aws/http_transport.h"
 #include "sqs/sqs_client.h"
 #include "support/pg_fixture.h"
 #include "support/process.h"
@@ -78,8 +78,8 @@ std::unique_ptr<sqs::SqsClient> MakeClient(const std::string& endpoint, Protocol
   options.region = "us-east-1";
   options.protocol = protocol;
   return std::make_unique<sqs::SqsClient>(
-      options, sqs::MakeCurlTransport(),
-      sqs::MakeStaticCredentialsProvider({"test", "test", "", std::nullopt}, "test"));
+      options, aws::MakeCurlTransport(),
+      aws::MakeStaticCredentialsProvider({"test", "test", "", std::nullopt}, "test"));
 }
 
 // Every message in the queue: visible, in flight or delayed. local-aws-sqs counts a message just

@@ -20,11 +20,11 @@
 namespace sqs2pg::testing {
 namespace {
 
-class DropDeletesTransport : public sqs::HttpTransport {
+class DropDeletesTransport : public aws::HttpTransport {
  public:
-  explicit DropDeletesTransport(std::shared_ptr<sqs::HttpTransport> inner)
+  explicit DropDeletesTransport(std::shared_ptr<aws::HttpTransport> inner)
       : inner_(std::move(inner)) {}
-  Result<sqs::HttpResponse> Send(const sqs::HttpRequest& request) override {
+  Result<aws::HttpResponse> Send(const aws::HttpRequest& request) override {
     for (const auto& [name, value] : request.headers) {
       if (value.find("DeleteMessage") != std::string::npos) {
         ++dropped;
@@ -36,13 +36,13 @@ class DropDeletesTransport : public sqs::HttpTransport {
   std::atomic<int> dropped{0};
 
  private:
-  std::shared_ptr<sqs::HttpTransport> inner_;
+  std::shared_ptr<aws::HttpTransport> inner_;
 };
 
 class RedeliveryTest : public PgSchemaFixture {};
 
 TEST_F(RedeliveryTest, CommitThenLostDeleteInsertsEachMessageOnce) {
-  auto transport = std::make_shared<DropDeletesTransport>(sqs::MakeCurlTransport());
+  auto transport = std::make_shared<DropDeletesTransport>(aws::MakeCurlTransport());
   auto faulty_sqs = MakeTestSqsClient(transport);
   const std::string queue = CreateTestQueue(*faulty_sqs, "redelivery");
   std::vector<std::string> bodies;

@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "sqs/credentials.h"
-#include "sqs/http_transport.h"
+#include "aws/credentials.h"
+#include "aws/http_transport.h"
 #include "sqs/sqs_client.h"
 #include "support/pg_fixture.h"
 #include "support/process.h"
@@ -162,18 +162,18 @@ TEST_F(SqsFaultsTest, DeletesReportedAsFailedAreRedeliveredAndSkipped) {
 }
 
 // Shortens every request's timeout, so a stalled connection fails fast.
-class ShortTimeoutTransport : public sqs::HttpTransport {
+class ShortTimeoutTransport : public aws::HttpTransport {
  public:
-  ShortTimeoutTransport(std::shared_ptr<sqs::HttpTransport> inner, std::chrono::milliseconds t)
+  ShortTimeoutTransport(std::shared_ptr<aws::HttpTransport> inner, std::chrono::milliseconds t)
       : inner_(std::move(inner)), timeout_(t) {}
-  Result<sqs::HttpResponse> Send(const sqs::HttpRequest& request) override {
-    sqs::HttpRequest shorter = request;
+  Result<aws::HttpResponse> Send(const aws::HttpRequest& request) override {
+    aws::HttpRequest shorter = request;
     shorter.timeout = timeout_;
     return inner_->Send(shorter);
   }
 
  private:
-  std::shared_ptr<sqs::HttpTransport> inner_;
+  std::shared_ptr<aws::HttpTransport> inner_;
   std::chrono::milliseconds timeout_;
 };
 
@@ -184,9 +184,9 @@ std::unique_ptr<sqs::SqsClient> ClientVia(const std::string& endpoint, int max_a
   options.max_attempts = max_attempts;
   return std::make_unique<sqs::SqsClient>(
       options,
-      std::make_shared<ShortTimeoutTransport>(sqs::MakeCurlTransport(),
+      std::make_shared<ShortTimeoutTransport>(aws::MakeCurlTransport(),
                                               std::chrono::milliseconds(1000)),
-      sqs::MakeStaticCredentialsProvider({"test", "test", "", std::nullopt}, "test"));
+      aws::MakeStaticCredentialsProvider({"test", "test", "", std::nullopt}, "test"));
 }
 
 class SqsFaultKindTest : public ::testing::TestWithParam<const char*> {};

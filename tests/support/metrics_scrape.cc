@@ -2,7 +2,7 @@
 
 #include <regex>
 
-#include "sqs/http_transport.h"
+#include "aws/http_transport.h"
 
 namespace sqs2pg::testing {
 
@@ -15,8 +15,8 @@ int MetricsPort(const std::string& output) {
 }
 
 std::string ScrapeMetrics(int port) {
-  static const std::shared_ptr<sqs::HttpTransport> http = sqs::MakeCurlTransport();
-  sqs::HttpRequest request;
+  static const std::shared_ptr<aws::HttpTransport> http = aws::MakeCurlTransport();
+  aws::HttpRequest request;
   request.method = "GET";
   request.url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
   auto response = http->Send(request);

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <random>
 
-#include "sqs/credentials.h"
+#include "aws/credentials.h"
 
 namespace sqs2pg::testing {
 
@@ -20,14 +20,14 @@ std::string SqsTestEndpoint() {
   return endpoint;
 }
 
-std::unique_ptr<sqs::SqsClient> MakeTestSqsClient(std::shared_ptr<sqs::HttpTransport> transport) {
+std::unique_ptr<sqs::SqsClient> MakeTestSqsClient(std::shared_ptr<aws::HttpTransport> transport) {
   sqs::SqsClient::Options options;
   options.endpoint_url = SqsTestEndpoint();
   options.region = "us-east-1";
-  if (!transport) transport = sqs::MakeCurlTransport();
+  if (!transport) transport = aws::MakeCurlTransport();
   return std::make_unique<sqs::SqsClient>(
       options, std::move(transport),
-      sqs::MakeStaticCredentialsProvider({"test", "test", "", std::nullopt}, "test"));
+      aws::MakeStaticCredentialsProvider({"test", "test", "", std::nullopt}, "test"));
 }
 
 std::string CreateTestQueue(sqs::SqsClient& client, const std::string& prefix,

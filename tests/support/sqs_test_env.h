@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "sqs/http_transport.h"
+#include "aws/http_transport.h"
 #include "sqs/sqs_client.h"
 
 namespace sqs2pg::testing {
@@ -22,7 +22,7 @@ namespace sqs2pg::testing {
 std::string SqsTestEndpoint();
 
 std::unique_ptr<sqs::SqsClient> MakeTestSqsClient(
-    std::shared_ptr<sqs::HttpTransport> transport = nullptr);
+    std::shared_ptr<aws::HttpTransport> transport = nullptr);
 
 // Returns the queue URL. `prefix` is suffixed with a unique token (and ".fifo" when `attributes`
 // hold FifoQueue=true).

@@ -16,11 +16,11 @@ StandIn::StandIn(const std::string& script, const std::vector<std::string>& args
 }
 
 std::string StandIn::Stats() const {
-  sqs::HttpRequest request;
+  aws::HttpRequest request;
   request.method = "GET";
   request.url = endpoint_ + "/__stats";
   request.timeout = std::chrono::seconds(10);
-  Result<sqs::HttpResponse> response = transport_->Send(request);
+  Result<aws::HttpResponse> response = transport_->Send(request);
   if (!response.ok() || response->status != 200) return "";
   return response->body;
 }

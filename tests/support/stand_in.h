@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "sqs/http_transport.h"
+#include "aws/http_transport.h"
 #include "support/process.h"
 
 namespace sqs2pg::testing {
@@ -38,7 +38,7 @@ class StandIn {
 
  private:
   std::unique_ptr<BackgroundProcess> process_;
-  std::shared_ptr<sqs::HttpTransport> transport_ = sqs::MakeCurlTransport();
+  std::shared_ptr<aws::HttpTransport> transport_ = aws::MakeCurlTransport();
   std::string endpoint_;
 };
 
