@@ -46,8 +46,12 @@ std::chrono::seconds LedgerKeep(const Settings& settings, sqs::SqsClient& client
   return kMaxRetention + kLedgerKeepMargin;
 }
 
-// How often /readyz's dependencies are checked (and the queue depth gauge refreshed).
+// How often /readyz's dependencies are checked, and a failing one retried.
 constexpr std::chrono::seconds kDependencyCheckPeriod{2};
+// How often a reachable SQS is checked again (and the queue depth gauge refreshed): SQS bills each
+// GetQueueAttributes, and an idle replica's budget is two requests per 20 s, one of them its long
+// poll (issue 16). Depth-based alerts wait minutes, so 20 s is fresh enough.
+constexpr std::chrono::seconds kSqsCheckPeriod{20};
 
 // Probes for /readyz: SQS through the queue's attributes (which also feed the depth gauge), and
 // PostgreSQL through a connection of its own, reopened after a failure.
@@ -72,7 +76,8 @@ std::vector<ops::Probe> ReadinessProbes(const Settings& settings, sqs::SqsClient
                                  client.GetQueueCounts(settings.queue_url));
          metrics.SetQueueDepth(counts.visible, counts.in_flight);
          return Status::Ok();
-       }},
+       },
+       kSqsCheckPeriod},
   };
 }
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace sqs2pg::ops {
 
 DependencyMonitor::DependencyMonitor(Metrics& metrics, std::vector<Probe> probes,
@@ -12,19 +14,32 @@ DependencyMonitor::~DependencyMonitor() { Stop(); }
 
 void DependencyMonitor::Start() {
   if (thread_.joinable()) return;
-  stop_ = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+  }
   thread_ = std::thread([this] { Loop(); });
 }
 
 void DependencyMonitor::Stop() {
-  stop_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 void DependencyMonitor::Loop() {
-  while (!stop_.load()) {
-    for (size_t i = 0; i < probes_.size() && !stop_.load(); ++i) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<Clock::time_point> due(probes_.size(), Clock::now());
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    for (size_t i = 0; i < probes_.size() && !stop_; ++i) {
+      if (Clock::now() < due[i]) continue;
+      lock.unlock();
       const Status status = probes_[i].check();
+      lock.lock();
       metrics_.SetReady(probes_[i].name, status.ok());
       const int now = status.ok() ? 1 : 0;
       if (now != state_[i]) {
@@ -35,10 +50,14 @@ void DependencyMonitor::Loop() {
         }
         state_[i] = now;
       }
+      const std::chrono::milliseconds healthy =
+          probes_[i].healthy_period.count() > 0 ? probes_[i].healthy_period : period_;
+      due[i] = Clock::now() + (status.ok() ? healthy : period_);
     }
-    const auto until = std::chrono::steady_clock::now() + period_;
-    while (!stop_.load() && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (due.empty()) {
+      wake_.wait(lock, [this] { return stop_; });
+    } else {
+      wake_.wait_until(lock, *std::min_element(due.begin(), due.end()), [this] { return stop_; });
     }
   }
 }

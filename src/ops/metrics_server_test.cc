@@ -258,5 +258,48 @@ TEST(DependencyMonitorTest, ProbesSetReadinessAndFollowChanges) {
   EXPECT_EQ(calls.load(), after_stop);
 }
 
+// A probe with a long healthy period (SQS bills each check) is not repeated while it passes, is
+// retried at the short period while it fails, and goes quiet again once it recovers. Counted
+// against a fast probe's calls, never timed.
+TEST(DependencyMonitorTest, AHealthyProbeWaitsItsOwnPeriodAndAFailingOneIsRetriedSoon) {
+  RunStats stats;
+  Metrics metrics(stats);
+  std::atomic<int> fast_calls{0};
+  std::atomic<int> slow_calls{0};
+  std::atomic<int> slow_failures_left{0};
+  DependencyMonitor monitor(metrics,
+                            {{"postgresql",
+                              [&] {
+                                ++fast_calls;
+                                return Status::Ok();
+                              }},
+                             {"sqs",
+                              [&] {
+                                ++slow_calls;
+                                if (slow_failures_left.load() > 0) {
+                                  --slow_failures_left;
+                                  return UnavailableError("refused");
+                                }
+                                return Status::Ok();
+                              },
+                              std::chrono::hours(1)}},
+                            std::chrono::milliseconds(2));
+  const auto fast_calls_reach = [&](int n) {
+    for (int i = 0; i < 5000 && fast_calls.load() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return fast_calls.load() >= n;
+  };
+  slow_failures_left = 3;  // fails its first three checks
+  monitor.Start();
+  ASSERT_TRUE(fast_calls_reach(60));
+  EXPECT_EQ(slow_calls.load(), 4);  // three failures retried at the fast period, then one pass
+  EXPECT_TRUE(metrics.Ready());
+  const int after_recovery = fast_calls.load();
+  ASSERT_TRUE(fast_calls_reach(after_recovery + 40));
+  EXPECT_EQ(slow_calls.load(), 4);  // healthy: not asked again within the hour
+  monitor.Stop();
+}
+
 }  // namespace
 }  // namespace sqs2pg::ops
