@@ -1,4 +1,4 @@
-// Digests for SigV4 and MD5OfBody checks, on OpenSSL 3's one-shot APIs.
+// Digests for SigV4 and MD5OfBody checks, on OpenSSL 3 digests fetched once per process.
 //
 // Contract:
 //  - Hex output is lower case. HmacSha256() returns the raw 32-byte MAC in a std::string.

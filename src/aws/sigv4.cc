@@ -1,5 +1,7 @@
 #include "aws/sigv4.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -206,6 +208,37 @@ std::string DeriveSigningKey(std::string_view secret_access_key, std::string_vie
   return HmacSha256(k, "aws4_request");
 }
 
+namespace {
+
+// The signing key depends only on the secret, the day, the region and the service, so each
+// thread keeps the last one it derived: four HMACs saved on nearly every request. The copy of the
+// secret is cleansed when replaced and at thread exit.
+struct SigningKeyCache {
+  std::string secret, date, region, service, key;
+  ~SigningKeyCache() { Forget(); }
+  void Forget() {
+    OPENSSL_cleanse(secret.data(), secret.size());
+    OPENSSL_cleanse(key.data(), key.size());
+  }
+};
+
+const std::string& CachedSigningKey(std::string_view secret_access_key, std::string_view date,
+                                    std::string_view region, std::string_view service) {
+  thread_local SigningKeyCache cache;
+  if (cache.key.empty() || cache.secret != secret_access_key || cache.date != date ||
+      cache.region != region || cache.service != service) {
+    cache.Forget();
+    cache.secret = secret_access_key;
+    cache.date = date;
+    cache.region = region;
+    cache.service = service;
+    cache.key = DeriveSigningKey(secret_access_key, date, region, service);
+  }
+  return cache.key;
+}
+
+}  // namespace
+
 std::string CredentialScope(std::string_view date, std::string_view region,
                             std::string_view service) {
   std::string out(date);
@@ -260,8 +293,8 @@ HeaderList SignRequest(const SigningInput& input, const Credentials& credentials
   const CanonicalForm canonical = CanonicalRequest(input.method, input.url, to_sign, payload_hash);
   const std::string scope = CredentialScope(date, input.region, input.service);
   const std::string string_to_sign = StringToSign(amz_date, scope, canonical.request);
-  const std::string key =
-      DeriveSigningKey(credentials.secret_access_key, date, input.region, input.service);
+  const std::string& key =
+      CachedSigningKey(credentials.secret_access_key, date, input.region, input.service);
   const std::string signature = HexEncode(HmacSha256(key, string_to_sign));
 
   HeaderList out;

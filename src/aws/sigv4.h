@@ -17,7 +17,8 @@
 //    cannot succeed; SqsClient validates its endpoint before signing).
 //  - Nothing here logs or returns the secret key; the returned headers carry the session token,
 //    which callers must not log.
-//  - Pure functions; thread-safe.
+//  - Pure functions; thread-safe. SignRequest keeps the last signing key each thread derived
+//    (keyed by secret, day, region and service) to spare four HMACs per request.
 #pragma once
 
 #include <chrono>

@@ -123,6 +123,48 @@ TEST(SigV4Test, IamListUsersExampleThroughSignRequest) {
             "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
 }
 
+// SignRequest keeps each thread's last signing key: a change of secret, day, region or service
+// must derive a new one. Each signature is compared with one made from a freshly derived key.
+TEST(SigV4Test, TheCachedSigningKeyFollowsSecretDayRegionAndService) {
+  using namespace std::chrono;
+  const auto expected = [](const SigningInput& in, const Credentials& c) {
+    const std::string date = FormatAmzDate(in.time).substr(0, 8);
+    const CanonicalForm canonical = CanonicalRequest(
+        in.method, in.url, {{"host", "iam.amazonaws.com"}, {"x-amz-date", FormatAmzDate(in.time)}},
+        Sha256Hex(in.body));
+    const std::string sts = StringToSign(
+        FormatAmzDate(in.time), CredentialScope(date, in.region, in.service), canonical.request);
+    return HexEncode(
+        HmacSha256(DeriveSigningKey(c.secret_access_key, date, in.region, in.service), sts));
+  };
+  SigningInput in;
+  in.method = "GET";
+  in.url = "https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08";
+  in.region = "us-east-1";
+  in.service = "iam";
+  in.time = SuiteTime();
+  Credentials first{"AKIDEXAMPLE", "secret-one", "", std::nullopt};
+  Credentials second{"AKIDEXAMPLE", "secret-two", "", std::nullopt};
+  std::vector<std::pair<SigningInput, Credentials>> sequence;
+  sequence.emplace_back(in, first);
+  sequence.emplace_back(in, second);  // another secret
+  SigningInput next_day = in;
+  next_day.time += hours(24);
+  sequence.emplace_back(next_day, second);
+  SigningInput other_region = next_day;
+  other_region.region = "eu-west-1";
+  sequence.emplace_back(other_region, second);
+  SigningInput other_service = other_region;
+  other_service.service = "sts";
+  sequence.emplace_back(other_service, second);
+  sequence.emplace_back(in, first);  // back to the first
+  for (const auto& [input, credentials] : sequence) {
+    const std::string authorization = Find(SignRequest(input, credentials), "authorization");
+    EXPECT_TRUE(authorization.ends_with("Signature=" + expected(input, credentials)))
+        << authorization;
+  }
+}
+
 TEST(SigV4Test, GetVanilla) {
   const HeaderList headers = {{"Host", "example.amazonaws.com"},
                               {"X-Amz-Date", "20150830T123600Z"}};
