@@ -12,6 +12,8 @@
 
 #include "cli/commands.h"
 #include "cli/config_file.h"
+#include "cli/help_text.h"
+#include "cli/reference.h"
 #include "cli/secrets.h"
 #include "cli/settings.h"
 #include "cli/signals.h"
@@ -20,9 +22,7 @@
 int main(int argc, char** argv) {
   using sqs2pg::cli::Settings;
   Settings settings;
-  CLI::App app{
-      "sqs2pg: drain login events from SQS into PostgreSQL, with keyed masking of ip "
-      "and device_id, exactly-once effect and COPY-speed loading."};
+  CLI::App app;  // named, described and given its footer by AddHelpText (cli/help_text.h)
   app.set_version_flag("--version", std::string("sqs2pg ") + SQS2PG_VERSION);
   app.require_subcommand(1);
   sqs2pg::cli::AddCommonOptions(app, settings);
@@ -40,6 +40,12 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "Check configuration, credentials, queue and schema");
   auto* config = app.add_subcommand(
       "config", "Print the effective configuration (a valid config file), secrets redacted");
+  bool flag_reference = false;
+  bool metrics_reference = false;
+  config->add_flag("--reference", flag_reference,
+                   "Print every flag instead, as Markdown (docs/configuration.md's tables)");
+  config->add_flag("--metrics-reference", metrics_reference,
+                   "Print every exported metric instead, as Markdown (docs/operations.md's table)");
 
   std::string field;
   std::string domain;
@@ -92,6 +98,7 @@ int main(int argc, char** argv) {
   for (auto* sub : {drain, run, check, config, mask, unmask, produce, mapping, mapping_default}) {
     sub->fallthrough();
   }
+  sqs2pg::cli::AddHelpText(app);
 
   // The config file's settings go in as flags placed before the subcommand, except those that a
   // flag or an environment variable already sets (see config_file.h for why).
@@ -144,6 +151,12 @@ int main(int argc, char** argv) {
       spdlog::error("{}", status.message());
       return 1;
     }
+  }
+  if (*config && (flag_reference || metrics_reference)) {
+    std::fputs((flag_reference ? sqs2pg::cli::FlagReference(app) : sqs2pg::cli::MetricsReference())
+                   .c_str(),
+               stdout);
+    return 0;
   }
   if (*config) {
     std::fputs(sqs2pg::cli::EffectiveConfig(app, from_file, env).c_str(), stdout);

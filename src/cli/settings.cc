@@ -24,14 +24,18 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
                  "Queue that receives rejected messages (unchanged body, reason attribute); "
                  "without it rejects stay in the source queue for its redrive policy")
       ->envname("SQS2PG_DLQ_URL");
-  app.add_option("--database-url", s.database_url,
-                 "PostgreSQL URI or conninfo (the PG* variables also work)")
+  app.add_option(
+         "--database-url", s.database_url,
+         "PostgreSQL URI or conninfo (the PG* variables and .pgpass also work); a remote server "
+         "needs sslmode=verify-full, sslrootcert and channel_binding=require")
       ->envname("DATABASE_URL");
   app.add_option("--table", s.table, "Target table, optionally schema-qualified")
       ->envname("SQS2PG_TABLE")
       ->capture_default_str();
-  app.add_option("--endpoint-url", s.endpoint_url,
-                 "SQS endpoint (else AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, the region's)");
+  app.add_option(
+      "--endpoint-url", s.endpoint_url,
+      "SQS endpoint (else AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, the region's); never the "
+      "queue URL's host");
   app.add_option("--region", s.region,
                  "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the queue URL, the AWS_PROFILE "
                  "profile's region in ~/.aws/config, us-east-1)");
@@ -52,7 +56,9 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
   app.add_option("--log-level", s.log_level, "trace, debug, info, warn, error or off")
       ->envname("SQS2PG_LOG_LEVEL")
       ->capture_default_str();
-  app.add_option("--log-format", s.log_format, "text, or json (one object per line)")
+  app.add_option("--log-format", s.log_format,
+                 "text, or json (one object per line; the end-of-run summary becomes one "
+                 "`summary: key=value ...` line)")
       ->envname("SQS2PG_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -105,12 +111,15 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
                  "long poll outlives a drain)")
       ->check(CLI::Range(0, 20));
   app.add_option("--db-retry-timeout", s.db_retry_timeout,
-                 "drain: seconds to keep retrying an unreachable database before exiting 1")
+                 "drain: seconds to keep retrying an unreachable database before exiting 1 (run "
+                 "retries until stopped)")
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
-  app.add_option("--sqs-retry-timeout", s.sqs_retry_timeout,
-                 "drain: seconds to keep retrying when every ReceiveMessage fails (SQS "
-                 "unreachable, 5xx, throttled) before exiting 1")
+  app.add_option(
+         "--sqs-retry-timeout", s.sqs_retry_timeout,
+         "drain: seconds to keep retrying when every ReceiveMessage fails (SQS "
+         "unreachable, 5xx, throttled) before exiting 1, counted from the first failing call (run "
+         "retries until stopped)")
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
   app.add_option("--shutdown-timeout", s.shutdown_timeout,
@@ -120,7 +129,8 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
       ->check(CLI::Range(0, 3600))
       ->capture_default_str();
   app.add_option("--ledger-prune-interval", s.ledger_prune_interval,
-                 "Seconds between deletions of expired ledger keys (0: never)")
+                 "Seconds between ledger maintenance passes: day partitions made ahead, days past "
+                 "--ledger-keep dropped (0: never)")
       ->envname("SQS2PG_LEDGER_PRUNE_INTERVAL")
       ->check(CLI::Range(0, 86400 * 7))
       ->capture_default_str();

@@ -180,8 +180,11 @@ std::string Metrics::Render() const {
   Header("sqs2pg_messages_in_flight_bytes", "gauge",
          "Bytes of the bodies held (bounded by --max-held-bytes).", &out);
   Sample("sqs2pg_messages_in_flight_bytes", "", static_cast<double>(bytes_held_.load()), &out);
-  Header("sqs2pg_queue_approximate_messages", "gauge",
-         "The source queue's approximate depth, polled; -1 until known.", &out);
+  Header(
+      "sqs2pg_queue_approximate_messages", "gauge",
+      "The source queue's approximate depth, by state (visible, in_flight), polled every 20 s; -1 "
+      "until known.",
+      &out);
   Sample("sqs2pg_queue_approximate_messages", "state=\"visible\"",
          static_cast<double>(queue_visible_.load()), &out);
   Sample("sqs2pg_queue_approximate_messages", "state=\"in_flight\"",
@@ -194,7 +197,8 @@ std::string Metrics::Render() const {
   commit_seconds_.Render("sqs2pg_commit_seconds", "", &out);
 
   std::lock_guard<std::mutex> lock(mu_);
-  Header("sqs2pg_sqs_requests_total", "counter", "SQS requests, by operation and outcome.", &out);
+  Header("sqs2pg_sqs_requests_total", "counter",
+         "SQS requests, by operation and outcome (ok, throttled or error; one per attempt).", &out);
   for (const auto& [key, n] : sqs_requests_) {
     Sample("sqs2pg_sqs_requests_total",
            fmt::format("operation=\"{}\",outcome=\"{}\"", EscapeLabel(key.first),
