@@ -40,6 +40,15 @@ bool IsBlank(std::string_view s) {
   return true;
 }
 
+// Each thread's parser, reused: a parser sizes its buffers to the largest document it has seen, so
+// a new one per response allocated (and freed) about ten times the body's size on every call.
+// The objects it returns are valid until the thread's next parse; every Decode* copies what it
+// keeps before returning.
+simdjson::dom::parser& ThreadParser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
 // Parses `body` into `parser` and returns its top-level object ("" parses as {}).
 Result<object> ParseObject(simdjson::dom::parser& parser, std::string_view body) {
   static constexpr std::string_view kEmpty = "{}";
@@ -218,7 +227,7 @@ Result<std::string> EncodeGetQueueUrl(std::string_view name) {
 }
 
 Result<std::vector<ReceivedMessage>> DecodeReceiveMessage(std::string_view body) {
-  simdjson::dom::parser parser;
+  simdjson::dom::parser& parser = ThreadParser();
   SQS2PG_ASSIGN_OR_RETURN(object root, ParseObject(parser, body));
   std::vector<ReceivedMessage> out;
   element messages_el;
@@ -274,7 +283,7 @@ Result<std::vector<ReceivedMessage>> DecodeReceiveMessage(std::string_view body)
 }
 
 Result<std::vector<BatchFailure>> DecodeBatchResult(std::string_view body) {
-  simdjson::dom::parser parser;
+  simdjson::dom::parser& parser = ThreadParser();
   SQS2PG_ASSIGN_OR_RETURN(object root, ParseObject(parser, body));
   std::vector<BatchFailure> out;
   element failed_el;
@@ -298,7 +307,7 @@ Result<std::vector<BatchFailure>> DecodeBatchResult(std::string_view body) {
 }
 
 Result<std::map<std::string, std::string>> DecodeGetQueueAttributes(std::string_view body) {
-  simdjson::dom::parser parser;
+  simdjson::dom::parser& parser = ThreadParser();
   SQS2PG_ASSIGN_OR_RETURN(object root, ParseObject(parser, body));
   std::map<std::string, std::string> out;
   element attrs_el;
@@ -314,7 +323,7 @@ Result<std::map<std::string, std::string>> DecodeGetQueueAttributes(std::string_
 }
 
 Result<std::string> DecodeQueueUrl(std::string_view body) {
-  simdjson::dom::parser parser;
+  simdjson::dom::parser& parser = ThreadParser();
   SQS2PG_ASSIGN_OR_RETURN(object root, ParseObject(parser, body));
   std::string url;
   bool wrong_type = false;
@@ -339,7 +348,7 @@ ErrorInfo DecodeError(const aws::HttpResponse& response) {
     body.remove_prefix(1);
   }
   if (body.starts_with("{")) {
-    simdjson::dom::parser parser;
+    simdjson::dom::parser& parser = ThreadParser();
     Result<object> root = ParseObject(parser, body);
     if (root.ok()) {
       bool wrong_type = false;
