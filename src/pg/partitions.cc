@@ -96,22 +96,27 @@ Result<PartitionKey> ReadPartitionKey(Connection& conn, const std::string& table
 
 Result<Partitions> ReadPartitions(Connection& conn, const std::string& table) {
   Partitions out;
+  out.table = table;
   SQS2PG_ASSIGN_OR_RETURN(out.key, ReadPartitionKey(conn, table));
   const std::string lower = out.key.time_type ? EpochSql("b[1]", *out.key.time_type) : "NULL";
   const std::string upper = out.key.time_type ? EpochSql("b[2]", *out.key.time_type) : "NULL";
-  SQS2PG_ASSIGN_OR_RETURN(
-      PgResult r, conn.Query("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), "
-                             "pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT', " +
-                                 lower + ", " + upper +
-                                 " FROM pg_catalog.pg_inherits i "
-                                 "JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
-                                 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                                 "LEFT JOIN LATERAL pg_catalog.regexp_match("
-                                 "pg_catalog.pg_get_expr(c.relpartbound, c.oid), "
-                                 "'^FOR VALUES FROM \\((.*)\\) TO \\((.*)\\)$') b ON true "
-                                 "WHERE i.inhparent = pg_catalog.to_regclass($1) ORDER BY 1",
-                             {table}));
-  out.table = table;
+  // DateStyle ISO prints timestamptz bounds with numeric offsets, which read back exactly (the SQL
+  // and Postgres styles print abbreviations such as IST, which may read back as another zone).
+  SQS2PG_RETURN_IF_ERROR(conn.Exec("BEGIN READ ONLY; SET LOCAL DateStyle = ISO"));
+  Result<PgResult> read = conn.Query(
+      "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), "
+      "pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT', " +
+          lower + ", " + upper +
+          " FROM pg_catalog.pg_inherits i "
+          "JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
+          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+          "LEFT JOIN LATERAL pg_catalog.regexp_match("
+          "pg_catalog.pg_get_expr(c.relpartbound, c.oid), "
+          "'^FOR VALUES FROM \\((.*)\\) TO \\((.*)\\)$') b ON true "
+          "WHERE i.inhparent = pg_catalog.to_regclass($1)",
+      {table});
+  SQS2PG_RETURN_IF_ERROR(conn.Exec(read.ok() ? "COMMIT" : "ROLLBACK"));
+  SQS2PG_ASSIGN_OR_RETURN(PgResult r, std::move(read));
   for (int i = 0; i < r.rows(); ++i) {
     if (r.GetBool(i, 1)) {
       out.default_partition = std::string(r.Get(i, 0));
@@ -123,6 +128,8 @@ Result<Partitions> ReadPartitions(Connection& conn, const std::string& table) {
     std::optional<int64_t> hi = MicrosFromEpochText(r.Get(i, 3));
     if (lo && hi) out.ranges.push_back({*lo, *hi});
   }
+  std::sort(out.ranges.begin(), out.ranges.end(),
+            [](const TimeRange& a, const TimeRange& b) { return a.lower < b.lower; });
   return out;
 }
 

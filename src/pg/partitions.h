@@ -10,9 +10,11 @@
 //    partitions: with a time key, each one's range [lower, upper) in Unix microseconds (a date
 //    bound is its midnight UTC, a timestamp without time zone is read as UTC; MINVALUE and
 //    -infinity are kUnboundedBelow, MAXVALUE and infinity kUnboundedAbove), and the DEFAULT
-//    partition's name. Bounds are printed and cast back in the same session, so DateStyle and
-//    TimeZone cannot change them. DefaultHasRows() says whether a partition holds rows, if the
-//    role may read it. `table` is the quoted, qualified name (TargetTable::qualified).
+//    partition's name; ranges in the order of their lower bounds. Bounds are printed and cast
+//    back in one read-only transaction with DateStyle ISO (SET LOCAL), so no session setting
+//    changes them: ReadPartitions() needs a connection outside any transaction.
+//    DefaultHasRows() says whether a partition holds rows, if the role may read it. `table` is
+//    the quoted, qualified name (TargetTable::qualified).
 //  - Coverage is counted in whole UTC days from the start of `today`: CoverageFrom() follows the
 //    ranges without a gap and DescribeCoverage() turns that into one report line, a warning when
 //    fewer than kMinDaysAhead days after today are covered.
@@ -49,6 +51,7 @@ inline constexpr int64_t kUnboundedAbove = std::numeric_limits<int64_t>::max();
 struct TimeRange {
   int64_t lower;  // Unix microseconds, inclusive
   int64_t upper;  // exclusive
+  bool operator==(const TimeRange&) const = default;
 };
 
 struct Partitions {
