@@ -1,14 +1,16 @@
 // Partitioned targets managed by pg_partman (issue 15, item 3): the real binary, the emulator and
 // PostgreSQL with Debian's postgresql-15-partman (scripts/deps.sh installs it; a missing
 // extension fails these tests, it never skips them).
-//  - user_logins partitioned by day on create_date, made by partman.create_parent (daily,
-//    premake, a DEFAULT partition): every row lands in its day's partition, also for logins
-//    just before and after UTC midnight; a day without a partition goes to DEFAULT.
+//  - user_logins partitioned by day on create_date, set up by deploy/sql/partman_user_logins.sql
+//    (pg_partman daily, premake, a DEFAULT partition, retention): every row lands in its day's
+//    partition, also for logins just before and after UTC midnight; a day without a partition
+//    goes to DEFAULT; days past the retention are dropped.
 //  - Without the DEFAULT partition and with one day dropped, a row for that day is a db_refused
 //    reject of that row alone: its neighbours commit, the reject goes to the DLQ, and the log
 //    names the table and the missing day's range, never a value of the row.
 //  - `sqs2pg check` counts the days ahead that have partitions and warns under 2, until
-//    partman.run_maintenance() has made more.
+//    partman.run_maintenance() has made more (which, on an empty table, takes the
+//    infinite_time_partitions setting of deploy/sql).
 //
 // The emulator stamps SentTimestamp with its own clock, so the midnight cases take create_date
 // from an event field instead (the built-in login mapping with only that source changed: the
@@ -40,7 +42,7 @@ class PgPartmanTest : public Sqs2pgFixture {
   void SetUp() override {
     Sqs2pgFixture::SetUp();
     if (HasFatalFailure()) return;
-    Exec("SET TimeZone = 'UTC'");  // partman's "today" is the session's: make it the UTC day
+    Exec("SET TimeZone = 'UTC'");  // Day() counts UTC days, as sqs2pg and deploy/sql do
     ASSERT_EQ(Count("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_partman'"), 1)
         << "pg_partman is not installed for this PostgreSQL: scripts/deps.sh installs "
            "postgresql-15-partman";
