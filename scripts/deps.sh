@@ -10,6 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
   libtomlplusplus-dev zlib1g-dev
   postgresql postgresql-contrib
+  postgresql-15-partman  # PgPartmanTest and deploy/sql/partman_user_logins.sql (Debian 12: PG 15)
   curl ca-certificates openssl clang-format python3
   # tests/deploy/check.sh: YAML parsing and Kubernetes field names of the deploy manifests.
   python3-yaml python3-kubernetes

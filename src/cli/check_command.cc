@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 
+#include <chrono>
 #include <cstdio>
 
 #include "aws/credential_common.h"
@@ -8,6 +9,7 @@
 #include "cli/error_hints.h"
 #include "cli/mapped_target.h"
 #include "pg/conninfo_redact.h"
+#include "pg/partitions.h"
 #include "pg/sink.h"
 
 namespace sqs2pg::cli {
@@ -156,6 +158,22 @@ int CheckCommand(const Settings& settings) {
   }
   for (const std::string& warning : mapped->mapping->warnings)
     ReportLine("warn", "mapping", warning);
+  if (mapped->target.partitioned) {
+    // How many days ahead rows have a partition to go to (docs/partitioning.md).
+    Result<pg::Partitions> parts = pg::ReadPartitions(*conn, mapped->target.qualified);
+    if (!parts.ok()) {
+      report(false, "partitions", parts.status().ToString());
+    } else {
+      Result<std::optional<bool>> has_rows = std::optional<bool>();
+      if (!parts->default_partition.empty()) {
+        has_rows = pg::DefaultHasRows(*conn, parts->default_partition);
+      }
+      const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+      const pg::CoverageReport coverage = pg::DescribeCoverage(
+          *parts, today.time_since_epoch().count(), has_rows.ok() ? *has_rows : std::nullopt);
+      ReportLine(coverage.warn ? "warn" : " ok ", "partitions", coverage.text);
+    }
+  }
   Result<std::unique_ptr<pg::Sink>> sink =
       pg::Sink::Open(settings.database_url, mapped->table, mapped->Layout());
   report(sink.ok(), "database",

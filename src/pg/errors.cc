@@ -79,6 +79,9 @@ Status ErrorFromResult(const PGresult* result, const PGconn* conn, std::string_v
   if (info != nullptr) {
     info->sqlstate = sqlstate;
     info->copy_line = CopyLine(Field(result, PG_DIAG_CONTEXT));
+    info->schema = std::string(Field(result, PG_DIAG_SCHEMA_NAME));
+    info->table = std::string(Field(result, PG_DIAG_TABLE_NAME));
+    info->constraint = std::string(Field(result, PG_DIAG_CONSTRAINT_NAME));
   }
   if (sqlstate.empty()) {
     // libpq generated the error itself (lost connection, protocol trouble): no server text.

@@ -32,11 +32,19 @@ struct PgErrorInfo {
   // For a failed COPY FROM STDIN: the 1-based number of the tuple the server was reading, parsed
   // from the CONTEXT field ("COPY t, line N"); the rest of CONTEXT is discarded.
   std::optional<int64_t> copy_line;
+  // The object names the server attached (PG_DIAG_SCHEMA_NAME, _TABLE_NAME, _CONSTRAINT_NAME);
+  // empty when absent. Names, never values.
+  std::string schema;
+  std::string table;
+  std::string constraint;
 };
 
 inline constexpr std::string_view kUniqueViolation = "23505";
 inline constexpr std::string_view kDeadlockDetected = "40P01";
 inline constexpr std::string_view kSerializationFailure = "40001";
+// A CHECK constraint (with a constraint name), or a row that fits no partition of a partitioned
+// table: "no partition of relation ... found for row" (without one).
+inline constexpr std::string_view kCheckViolation = "23514";
 
 // `result` may be null (libpq returns null when out of memory or the connection is gone).
 Status ErrorFromResult(const PGresult* result, const PGconn* conn, std::string_view operation,

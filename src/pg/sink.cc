@@ -8,16 +8,12 @@
 #include "pg/sidecar.h"
 #include "pg/sidecar_ddl.h"
 #include "pg/text_array.h"
+#include "transform/convert/time_parse.h"
 
 namespace sqs2pg::pg {
 namespace {
 
 constexpr int kMaxAttempts = 3;  // for deadlocks and serialization failures
-
-// The ledger's only CHECK is its DEFAULT partition's constraint: a key routed there by a plan made
-// before a day partition was attached (ATTACH PARTITION lets writers go on) breaks it. The next
-// transaction sees the new partition and routes the key there.
-constexpr std::string_view kCheckViolation = "23514";
 
 bool IsTransientConflict(const PgErrorInfo& e) {
   return e.sqlstate == kDeadlockDetected || e.sqlstate == kSerializationFailure;
@@ -99,8 +95,19 @@ Result<std::unique_ptr<Sink>> Sink::Open(const std::string& conninfo, const std:
   SQS2PG_ASSIGN_OR_RETURN(TargetTable target, DescribeTarget(*conn, table));
   SQS2PG_RETURN_IF_ERROR(EnsureSidecarInSchema(*conn, target.schema));
   if (layout.columns.empty()) return InvalidArgumentError("the row layout names no column");
-  return std::unique_ptr<Sink>(
+  std::optional<TimeKeyField> time_key;
+  if (target.partitioned) {
+    SQS2PG_ASSIGN_OR_RETURN(PartitionKey key, ReadPartitionKey(*conn, target.qualified));
+    auto at = std::find(layout.columns.begin(), layout.columns.end(), key.column);
+    if (key.time_type && at != layout.columns.end()) {
+      time_key = TimeKeyField{static_cast<size_t>(at - layout.columns.begin()), *key.time_type,
+                              key.column};
+    }
+  }
+  std::unique_ptr<Sink> sink(
       new Sink(conninfo, std::move(conn).value(), std::move(target), std::move(layout)));
+  sink->time_key_ = std::move(time_key);
+  return sink;
 }
 
 Sink::~Sink() {
@@ -242,6 +249,10 @@ Status Sink::UpsertRows(const std::vector<PendingRow>& rows) {
   }
   Result<PgResult> merged = conn_->Query(merge_rows_sql_);
   if (!merged.ok()) {
+    // The merge does not say which row; with one row, it is that one.
+    if (merged.status().code() == StatusCode::kInvalidArgument && merge_order_.size() == 1) {
+      last_failed_row_ = merge_order_[0];
+    }
     return merged.status().WithContext("merging rows into " + target_.schema + "." + target_.name);
   }
   return Status::Ok();
@@ -358,6 +369,7 @@ Result<BatchOutcome> Sink::WriteBatch(const std::vector<PendingRow>& rows,
   bool fast = !prefer_slow_path_;
   Status status;
   bool attached_meanwhile = false;
+  PgErrorInfo error;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
     BatchOutcome outcome = in_batch;
     Stage failed_at = Stage::kNone;
@@ -367,13 +379,16 @@ Result<BatchOutcome> Sink::WriteBatch(const std::vector<PendingRow>& rows,
       prefer_slow_path_ = !fast && outcome.duplicates > in_batch.duplicates;
       return outcome;
     }
-    const PgErrorInfo error = conn_->last_error();  // ROLLBACK below resets last_error()
+    error = conn_->last_error();  // ROLLBACK below resets last_error()
     RollbackQuietly();
     if (fast && failed_at == Stage::kLedger && error.sqlstate == kUniqueViolation) {
       fast = false;  // a redelivered message: redo this batch through the stage
       --attempt;     // not a failed attempt
       continue;
     }
+    // The ledger's only CHECK is its DEFAULT partition's constraint: a key routed there by a plan
+    // made before a day partition was attached (ATTACH PARTITION lets writers go on) breaks it.
+    // The next transaction sees the new partition and routes the key there.
     attached_meanwhile = failed_at == Stage::kLedger && error.sqlstate == kCheckViolation;
     if (!(IsTransientConflict(error) || attached_meanwhile) || conn_->IsBroken()) break;
   }
@@ -383,7 +398,31 @@ Result<BatchOutcome> Sink::WriteBatch(const std::vector<PendingRow>& rows,
   if ((conn_->IsBroken() || attached_meanwhile) && status.code() != StatusCode::kUnavailable) {
     return UnavailableError(status.message());
   }
+  if (status.code() == StatusCode::kInvalidArgument && error.sqlstate == kCheckViolation &&
+      error.constraint.empty() && last_failed_row_.has_value() && *last_failed_row_ < rows.size()) {
+    if (std::optional<Status> named = MissingPartition(rows[*last_failed_row_], error)) {
+      return named->WithContext("writing batch");
+    }
+  }
   return status.WithContext("writing batch");
+}
+
+std::optional<Status> Sink::MissingPartition(const PendingRow& row, const PgErrorInfo& error) {
+  // The server names the partitioned table that found no partition: the target, or one of its
+  // partitions that is partitioned in turn (by a key of its own, which is not described here).
+  if (!time_key_ || error.schema != target_.schema || error.table != target_.name) {
+    return std::nullopt;
+  }
+  std::optional<int64_t> value = KeyValueMicros(row.fields, time_key_->index, time_key_->type);
+  if (!value) return std::nullopt;  // NULL or infinite: no day to name
+  // Also a row that fits the DEFAULT partition's constraint no more (a partition attached
+  // meanwhile) is a 23514 without a constraint: only the catalog tells them apart.
+  Result<Partitions> partitions = ReadPartitions(*conn_, target_.qualified);
+  if (!partitions.ok() || Covers(partitions->ranges, *value)) return std::nullopt;
+  return InvalidArgumentError("table " + target_.schema + "." + target_.name +
+                              " has no partition for " + time_key_->column + " in " +
+                              DayRangeText(time_key_->type, transform::UnixDaysFromMicros(*value)) +
+                              " (SQLSTATE " + std::string(kCheckViolation) + ")");
 }
 
 }  // namespace sqs2pg::pg

@@ -36,7 +36,11 @@
 //    confirmed, so a caller never deletes messages whose rows were rolled back. kInvalidArgument
 //    when the database refused a row (constraint, CHECK, type limit): retrying fails again;
 //    last_failed_row() then tells which row, when the server said so. Messages hold SQLSTATEs
-//    and object names, never row values.
+//    and object names, never row values. One exception, a row that fits no partition of a target
+//    partitioned by range on one date or timestamp column (23514, pg/partitions.h): when the
+//    catalog confirms that no partition holds its key, the message names the table and the UTC
+//    day it needs as partition bounds ("table public.user_logins has no partition for create_date
+//    in [2026-12-06, 2026-12-07)"); the key's value itself and other columns never appear.
 //  - Rejects: upserted into sqs2pg_rejects by message_id (times_seen counts repeats; the latest
 //    reason, detail and receive_count win). Text is made storable (pg/text_array.h).
 //  - Ownership: a Sink owns its connection. Thread-safety: none, except CancelCurrentQuery();
@@ -54,6 +58,7 @@
 #include "pg/connection.h"
 #include "pg/copy_binary.h"
 #include "pg/message_key.h"
+#include "pg/partitions.h"
 #include "pg/schema.h"
 #include "pg/sidecar.h"
 
@@ -141,6 +146,9 @@ class Sink {
   Status UpsertRows(const std::vector<PendingRow>& rows);
   Status EnsureUpsertStage();
   Status UpsertRejects();
+  // After a 23514 on `row`: the message naming the range its time key needs, if the catalog
+  // confirms that no partition holds it (see the contract); nullopt otherwise.
+  std::optional<Status> MissingPartition(const PendingRow& row, const PgErrorInfo& error);
   Status EnsureStage();
   void RollbackQuietly();
 
@@ -158,6 +166,13 @@ class Sink {
   std::string upsert_rejects_sql_;
   bool stage_ready_ = false;
   bool prefer_slow_path_ = false;  // the last batch held redelivered ids
+  // A time partition key that the rows fill: RowLayout field index, type and column name.
+  struct TimeKeyField {
+    size_t index;
+    TimeKeyType type;
+    std::string column;
+  };
+  std::optional<TimeKeyField> time_key_;
 
   // Per-batch scratch, kept to reuse capacity.
   CopyBinaryEncoder encoder_;
