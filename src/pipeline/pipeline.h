@@ -32,10 +32,11 @@
 //    receipt is within a quarter of the visibility timeout of lapsing, so a slow SQS (slow deletes
 //    and extensions) or a slow database slows receiving instead of causing redeliveries.
 //
-// Receivers that scale themselves (receivers_auto): polls start at 2; one more is added while
-// receives come back full (10 messages) and nothing holds receiving back (the writers keep up:
-// the inbox is less than half full and the backpressure below is off), one is taken away when
-// a receive comes back partly filled or empty; always between receivers_min and receivers_max.
+// Receivers that scale themselves (receivers_auto): polls start at 2; half as many again (at
+// least one, at most one step per 20 ms) are added while receives come back full (10 messages)
+// and nothing holds receiving back (the writers keep up: the inbox is less than half full and
+// the backpressure below is off); one is taken away when a receive comes back partly filled or
+// empty; always between receivers_min and receivers_max.
 // An idle queue is watched by receivers_min long polls.
 //
 // Modes: drain (options.drain) returns once the queue holds nothing, visible or in flight, except
