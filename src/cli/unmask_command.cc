@@ -21,7 +21,7 @@ int UnmaskCommand(const Settings& settings, const MaskDomainArgs& domain_args,
   Result<std::string> key = LoadMaskKey(settings);
   if (!key.ok()) {
     spdlog::error("{}", key.status().message());
-    return 2;
+    return MaskKeyExitCode(key.status());
   }
   // Unmasking reads the scheme from each mask ("s1." is aes-siv), whatever --mask says.
   transform::AesSivMasker unmasker(*key, {std::move(*domain)});
