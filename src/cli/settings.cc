@@ -42,7 +42,8 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
   app.add_option("--mask-key", s.mask_key,
                  "Where the masking master key comes from: file:PATH, env:VAR, "
                  "aws-secretsmanager:NAME_OR_ARN[#STAGE], aws-ssm:NAME (a SecureString) or "
-                 "aws-kms:PATH (a base64 KMS ciphertext blob); the first given masks")
+                 "aws-kms:PATH (a base64 KMS ciphertext blob). Repeat it (or separate with commas) "
+                 "for older keys: the first masks, the others serve unmask and remask")
       ->envname("SQS2PG_MASK_KEY_URI")
       ->allow_extra_args(false)
       ->delimiter(',')
@@ -231,6 +232,14 @@ Result<std::string> LoadMaskKey(const Settings& settings) {
 
 Result<keys::KeyRing> LoadMaskKeyRing(const Settings& settings) {
   return LoadKeys(settings, /*all=*/true);
+}
+
+Result<transform::AesSivKeyRing> LoadAesSivKeyRing(const Settings& settings,
+                                                   const std::vector<std::string>& domains) {
+  SQS2PG_ASSIGN_OR_RETURN(keys::KeyRing ring, LoadMaskKeyRing(settings));
+  std::vector<std::string_view> key_bytes;
+  for (const keys::MaskKey& key : ring.keys()) key_bytes.push_back(key.bytes);
+  return transform::AesSivKeyRing(key_bytes, domains);  // `ring` wipes the keys as it goes
 }
 
 int MaskKeyExitCode(const Status& status) {

@@ -22,6 +22,7 @@
 #include "keys/key_ring.h"
 #include "keys/key_uri.h"
 #include "sqs/sqs_client.h"
+#include "transform/aes_siv_key_ring.h"
 #include "transform/mapping/mapping_spec.h"
 
 namespace sqs2pg::cli {
@@ -85,6 +86,10 @@ Result<std::vector<keys::KeyUri>> MaskKeyUris(const Settings& settings, bool mas
 Result<std::string> LoadMaskKey(const Settings& settings);
 // Loads every key: the current one and the older ones (for check, unmask and remask).
 Result<keys::KeyRing> LoadMaskKeyRing(const Settings& settings);
+// An aes-siv masker for each key LoadMaskKeyRing() loads (the current one first), keyed for
+// `domains`; the raw keys are wiped before it returns. Errors: LoadMaskKeyRing's.
+Result<transform::AesSivKeyRing> LoadAesSivKeyRing(const Settings& settings,
+                                                   const std::vector<std::string>& domains);
 // The exit code for a failure to load a key: 2 for configuration (kInvalidArgument,
 // kFailedPrecondition: no key, a malformed key or URI, an unreadable file), else 1 (a service that
 // refused, could not be reached or has no such secret).
