@@ -79,6 +79,18 @@ std::shared_ptr<CredentialsProvider> MakeStaticCredentialsProvider(Credentials c
   return std::make_shared<StaticProvider>(std::move(c), std::move(name));
 }
 
+Result<Credentials> CredentialsForRequest(CredentialsProvider& provider,
+                                          std::string_view operation) {
+  Result<Credentials> creds = provider.GetCredentials();
+  if (creds.ok()) return creds;
+  const std::string context =
+      std::string(operation) + ": credentials (" + std::string(provider.Name()) + ")";
+  if (creds.status().code() == StatusCode::kNotFound) {
+    return UnauthenticatedError(context + ": " + creds.status().message());
+  }
+  return creds.status().WithContext(context);
+}
+
 std::string RedactAccessKeyId(std::string_view access_key_id) {
   return std::string(access_key_id.substr(0, 4)) + "...";
 }

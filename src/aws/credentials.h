@@ -50,6 +50,12 @@ std::shared_ptr<CredentialsProvider> MakeEnvironmentCredentialsProvider(
 // Always returns `c` (kInvalidArgument if its key id or secret is empty).
 std::shared_ptr<CredentialsProvider> MakeStaticCredentialsProvider(Credentials c, std::string name);
 
+// The provider's credentials for a request of `operation`, as the service clients ask for them:
+// errors read "<operation>: credentials (<provider's Name()>): ...", and a source that is not
+// configured (kNotFound) becomes kUnauthenticated (the request cannot be signed).
+Result<Credentials> CredentialsForRequest(CredentialsProvider& provider,
+                                          std::string_view operation);
+
 // "AKID..." — the only form in which an access key id may appear in logs or messages.
 std::string RedactAccessKeyId(std::string_view access_key_id);
 

@@ -1,5 +1,4 @@
 #include <fmt/format.h>
-#include <openssl/crypto.h>
 
 #include <chrono>
 #include <cstdio>
@@ -72,16 +71,23 @@ int CheckCommand(const Settings& settings) {
     Report(ok, what, detail);
   };
 
-  Result<std::string> key = LoadMaskKey(settings);
-  report(key.ok(), "mask key",
-         key.ok() ? fmt::format("{} bytes, key id {}; masking {} ({})", key->size(),
-                                transform::MaskKeyId(*key),
-                                transform::MaskSchemeName(MaskSchemeSetting(settings)),
-                                MaskSchemeSetting(settings) == transform::MaskScheme::kAesSiv
-                                    ? "reversible with the key: sqs2pg unmask"
-                                    : "one-way")
-                  : key.status().message());
-  if (key.ok()) OPENSSL_cleanse(key->data(), key->size());
+  // Each key by its source and id, never its bytes: the current one, then the older ones.
+  if (Result<keys::KeyRing> ring = LoadMaskKeyRing(settings); !ring.ok()) {
+    report(false, "mask key", ring.status().message());
+  } else {
+    const transform::MaskScheme scheme = MaskSchemeSetting(settings);
+    for (const keys::MaskKey& key : ring->keys()) {
+      const bool current = &key == &ring->current();
+      report(
+          true, current ? "mask key" : "older key",
+          fmt::format("{}, key id {} ({} bytes); {}", key.source, key.id, key.bytes.size(),
+                      !current ? std::string("for unmask and remask")
+                               : fmt::format("masking {} ({})", transform::MaskSchemeName(scheme),
+                                             scheme == transform::MaskScheme::kAesSiv
+                                                 ? "reversible with the key: sqs2pg unmask"
+                                                 : "one-way")));
+    }
+  }
 
   Result<transform::mapping::MappingSpec> mapping = LoadMapping(settings);
   report(mapping.ok(), "mapping",

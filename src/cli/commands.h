@@ -45,13 +45,26 @@ int MaskCommand(const Settings& settings, const MaskDomainArgs& domain,
                 const std::vector<std::string>& values);
 
 // Prints the original of each aes-siv mask of the domain, one per line in the order given (each
-// value exactly as it was masked, followed by a newline). All-or-nothing: every mask is decrypted
-// before anything is printed, and if any fails (a mask made with another key, an altered mask, one
+// value exactly as it was masked, followed by a newline). Each mask is decrypted with the key its
+// key id names, among the current key and the older ones (--mask-key given more than once).
+// All-or-nothing: every mask is decrypted before anything is printed, and if any fails (a mask
+// made with a key that is not configured, an altered mask, one
 // of another domain, an hmac-sha256 mask, which is one-way, or not a mask at all) nothing goes to
 // stdout, stderr names the failing masks by position (never by content) and the exit code is 1.
 // A bad --field/--domain or no key: exit 2.
 int UnmaskCommand(const Settings& settings, const MaskDomainArgs& domain,
                   const std::vector<std::string>& masks);
+
+// `sqs2pg remask --column C [--column ...]` (--table, --mapping as for drain): rewrites, in place,
+// the aes-siv masks of the columns that an older key made (the second and later --mask-key) to the
+// current key (the first), in batches of --batch-size rows, each its own committed transaction
+// (pg/remask.h): resumable, and a run after a complete one changes nothing. Each column's mask
+// domain comes from the mapping. Needs no raw value. Prints a summary line to stdout. Exit 0 when
+// every selected mask was rewritten; 1 when some could not be (left as they were), on a database
+// error, a key service's failure, or SIGINT/SIGTERM (between transactions); 2 for bad usage: one
+// key only, a column the mapping does not mask, hmac-sha256 masks (one-way: refused with what to
+// do instead).
+int RemaskCommand(const Settings& settings, const std::vector<std::string>& columns);
 
 // `sqs2pg mapping default`: prints the built-in login mapping as a mapping file (with comments) to
 // stdout and returns 0. Needs no key, queue or database, and reads no settings.

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 
+#include "keys/key_uri.h"
 #include "pg/conninfo_redact.h"
 
 namespace sqs2pg::cli {
@@ -98,6 +99,19 @@ Result<std::map<std::string, std::deque<int>>> KeyLines(const std::string& path,
   return lines;
 }
 
+std::string JoinResults(const CLI::Option& option) {
+  std::string out;
+  for (const std::string& result : option.results()) out += (out.empty() ? "" : ",") + result;
+  return out;
+}
+
+bool AllKeyUris(const CLI::Option& option) {
+  for (const std::string& result : option.results()) {
+    if (!keys::ParseKeyUri(result).ok()) return false;
+  }
+  return true;
+}
+
 const CLI::Option* FindOption(const CLI::App& app, const std::string& long_name) {
   for (const CLI::Option* option : app.get_options()) {
     for (const std::string& name : option->get_lnames()) {
@@ -183,7 +197,9 @@ std::string EffectiveConfig(const CLI::App& app, const std::set<std::string>& fr
     std::string value;
     std::string source = "default";
     if (option->count() > 0) {
-      value = option->results().back();
+      // A list option (--mask-key) shows every value, comma-separated as it may be given.
+      value =
+          option->get_items_expected_max() > 1 ? JoinResults(*option) : option->results().back();
       if (from_file.count(flag) > 0) {
         source = "config file";
       } else if (EnvSet(*option, env) && !option->get_envname().empty() &&
@@ -205,6 +221,9 @@ std::string EffectiveConfig(const CLI::App& app, const std::set<std::string>& fr
       // '/' or '@'): only where it leads. The brackets keep the output from connecting anywhere
       // if fed back, rather than connecting without the sslmode and password it left out.
       value = "<redacted: " + pg::RedactConninfo(value) + ">";
+    } else if (name == "mask-key") {
+      // Where the key is, not the key; but a key pasted in by mistake must not be shown.
+      if (!AllKeyUris(*option)) value = "<redacted: not a key source URI>";
     } else if (IsSecretName(name)) {
       value = "<redacted>";
     }

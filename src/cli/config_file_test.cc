@@ -150,5 +150,35 @@ TEST_F(ConfigFileTest, EffectiveConfigShowsNoPasswordHoldingSlashOrAt) {
   }
 }
 
+// Issue 17: the config file may name where the mask key is (a URI is not a secret), and `config`
+// shows it; a key pasted in by mistake is not shown.
+TEST_F(ConfigFileTest, MaskKeyUrisComeFromTheFileAndShowInTheEffectiveConfig) {
+  Result<std::vector<std::string>> args = ConfigFileArgs(
+      Write("mask-key = \"aws-kms:/etc/sqs2pg/new.blob,aws-secretsmanager:sqs2pg/old\"\n"), app_,
+      {"check"}, Env());
+  ASSERT_TRUE(args.ok()) << args.status().ToString();
+  std::vector<std::string> parse = *args;
+  std::reverse(parse.begin(), parse.end());
+  app_.parse(parse);
+  EXPECT_EQ(settings_.mask_key, (std::vector<std::string>{"aws-kms:/etc/sqs2pg/new.blob",
+                                                          "aws-secretsmanager:sqs2pg/old"}));
+  const std::string out = EffectiveConfig(app_, {"--mask-key"}, Env());
+  EXPECT_NE(out.find("mask-key = \"aws-kms:/etc/sqs2pg/new.blob,aws-secretsmanager:sqs2pg/old\"  # "
+                     "config file\n"),
+            std::string::npos)
+      << out;
+
+  const std::string key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+  CLI::App app;
+  Settings settings;
+  AddCommonOptions(app, settings);
+  std::vector<std::string> mistaken = {key, "--mask-key"};
+  app.parse(mistaken);
+  const std::string shown = EffectiveConfig(app, {}, Env());
+  EXPECT_EQ(shown.find(key), std::string::npos) << shown;
+  EXPECT_NE(shown.find("mask-key = \"<redacted: not a key source URI>\""), std::string::npos)
+      << shown;
+}
+
 }  // namespace
 }  // namespace sqs2pg::cli

@@ -92,7 +92,7 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   Result<std::string> key = LoadMaskKey(settings);
   if (!key.ok()) {
     spdlog::error("{}", key.status().message());
-    return 2;
+    return MaskKeyExitCode(key.status());
   }
   // A broken mapping file is a configuration error before anything is touched.
   if (Result<transform::mapping::MappingSpec> mapping = LoadMapping(settings); !mapping.ok()) {

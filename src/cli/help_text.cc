@@ -16,7 +16,7 @@ constexpr char kWhereTheDocsAre[] =
 const std::map<std::string, std::string>& Examples() {
   static const std::map<std::string, std::string> examples = {
       {"drain",
-       "Example:\n  SQS2PG_MASK_KEY_FILE=key sqs2pg drain --queue-url "
+       "Example:\n  sqs2pg drain --mask-key aws-secretsmanager:sqs2pg/mask-key --queue-url "
        "https://sqs.eu-west-1.amazonaws.com/123456789012/login-queue \\\n"
        "    --database-url postgresql://loader@db/analytics"},
       {"run",
@@ -32,6 +32,10 @@ const std::map<std::string, std::string>& Examples() {
       {"unmask",
        "Example:\n  sqs2pg unmask --mask aes-siv --mask-key-file key --field ip "
        "s1.9bec2085.Zm9v..."},
+      {"remask",
+       "Example:\n  sqs2pg remask --mask aes-siv --mask-key aws-secretsmanager:sqs2pg/mask-key \\\n"
+       "    --mask-key aws-secretsmanager:sqs2pg/mask-key#AWSPREVIOUS --table user_logins \\\n"
+       "    --column masked_ip --column masked_device_id"},
       {"mapping", "Example:\n  sqs2pg mapping default > mapping.toml"},
       {"mapping default", "Example:\n  sqs2pg mapping default > mapping.toml"},
       {"produce",

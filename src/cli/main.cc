@@ -73,6 +73,20 @@ int main(int argc, char** argv) {
     return args;
   };
 
+  std::vector<std::string> remask_columns;
+  auto* remask = app.add_subcommand(
+      "remask",
+      "Rewrite the aes-siv masks of --column that an older key made (the second and later "
+      "--mask-key) to the current key, in place, in committed batches of --batch-size rows; "
+      "resumable: run it again after an interruption");
+  remask
+      ->add_option("--column", remask_columns,
+                   "A masked column of --table (repeat for several); its mask domain comes from "
+                   "the mapping")
+      ->required()
+      ->allow_extra_args(false)
+      ->take_all();
+
   auto* mapping = app.add_subcommand("mapping", "Mapping files: which event fields go where");
   mapping->require_subcommand(1);
   auto* mapping_default = mapping->add_subcommand(
@@ -95,7 +109,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
 
-  for (auto* sub : {drain, run, check, config, mask, unmask, produce, mapping, mapping_default}) {
+  for (auto* sub :
+       {drain, run, check, config, mask, unmask, remask, produce, mapping, mapping_default}) {
     sub->fallthrough();
   }
   sqs2pg::cli::AddHelpText(app);
@@ -146,7 +161,7 @@ int main(int argc, char** argv) {
     spdlog::warn("{}", sqs2pg::cli::CommandLinePasswordWarning());
   }
   // Before any command loads the masking key: no core dump of this process may hold it.
-  if (*drain || *run || *check || *mask || *unmask) {
+  if (*drain || *run || *check || *mask || *unmask || *remask) {
     if (sqs2pg::Status status = sqs2pg::cli::DisableCoreDumps(); !status.ok()) {
       spdlog::error("{}", status.message());
       return 1;
@@ -175,6 +190,7 @@ int main(int argc, char** argv) {
   if (*unmask) {
     return sqs2pg::cli::UnmaskCommand(settings, domain_args(unmask_field, unmask_domain), values);
   }
+  if (*remask) return sqs2pg::cli::RemaskCommand(settings, remask_columns);
   if (*produce) return sqs2pg::cli::ProduceCommand(settings, produce_options);
   return 2;
 }

@@ -55,7 +55,7 @@ int MaskCommand(const Settings& settings, const MaskDomainArgs& domain_args,
   Result<std::string> key = LoadMaskKey(settings);
   if (!key.ok()) {
     spdlog::error("{}", key.status().message());
-    return 2;
+    return MaskKeyExitCode(key.status());
   }
   transform::Masker masker(MaskSchemeSetting(settings), *key, {std::move(*domain)});
   OPENSSL_cleanse(key->data(), key->size());

@@ -2,10 +2,11 @@
 
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
+#include <utility>
 
 #include "aws/credential_chain.h"
 #include "aws/credentials.h"
@@ -13,7 +14,6 @@
 #include "cli/secrets.h"
 #include "sqs/endpoint.h"
 #include "transform/mapping/default_mapping.h"
-#include "transform/mask_key.h"
 
 namespace sqs2pg::cli {
 
@@ -43,9 +43,18 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
                  "PEM file of CA certificates for TLS to SQS and to the credential endpoints "
                  "(STS, container); default: the system store")
       ->envname("AWS_CA_BUNDLE");
+  app.add_option("--mask-key", s.mask_key,
+                 "Where the masking master key comes from: file:PATH, env:VAR, "
+                 "aws-secretsmanager:NAME_OR_ARN[#STAGE], aws-ssm:NAME (a SecureString) or "
+                 "aws-kms:PATH (a base64 KMS ciphertext blob). Repeat it (or separate with commas) "
+                 "for older keys: the first masks, the others serve unmask and remask")
+      ->envname("SQS2PG_MASK_KEY_URI")
+      ->allow_extra_args(false)
+      ->delimiter(',')
+      ->take_all();
   app.add_option("--mask-key-file", s.mask_key_file,
-                 "File holding the masking master key (hex, or base64: prefix; >= 32 bytes); "
-                 "else SQS2PG_MASK_KEY")
+                 "File holding the masking master key (hex, or base64: prefix; >= 32 bytes): "
+                 "--mask-key file:PATH; else SQS2PG_MASK_KEY")
       ->envname("SQS2PG_MASK_KEY_FILE");
   app.add_option("--mask", s.mask,
                  "Masking of ip and device_id: hmac-sha256 (one-way keyed hash) or aes-siv "
@@ -162,38 +171,92 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
       ->envname("SQS2PG_MAPPING");
 }
 
-Result<std::string> LoadMaskKey(const Settings& settings) {
-  // Taken out of the environment whether or not it is used: a key file does not make it harmless.
-  std::optional<std::string> from_env = TakeEnvironmentSecret("SQS2PG_MASK_KEY");
-  std::string text;
-  std::string origin;
-  if (!settings.mask_key_file.empty()) {
-    Result<std::string> read = ReadSecretFile(settings.mask_key_file);
-    if (!read.ok()) {
-      if (from_env) OPENSSL_cleanse(from_env->data(), from_env->size());
-      return FailedPreconditionError("cannot read --mask-key-file " + settings.mask_key_file);
+Result<std::vector<keys::KeyUri>> MaskKeyUris(const Settings& settings,
+                                              bool mask_key_variable_set) {
+  std::vector<keys::KeyUri> uris;
+  if (!settings.mask_key.empty()) {
+    if (!settings.mask_key_file.empty()) {
+      return InvalidArgumentError(
+          "give --mask-key or --mask-key-file (SQS2PG_MASK_KEY_URI or SQS2PG_MASK_KEY_FILE), not "
+          "both; --mask-key file:PATH is the same as --mask-key-file PATH");
     }
-    text = std::move(read).value();
-    origin = "--mask-key-file";
-    struct stat st {};
-    if (::stat(settings.mask_key_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-      spdlog::warn("mask key file {} is readable by group or others; chmod 600 it",
-                   settings.mask_key_file);
+    for (const std::string& text : settings.mask_key) {
+      SQS2PG_ASSIGN_OR_RETURN(keys::KeyUri uri, keys::ParseKeyUri(text));
+      uris.push_back(std::move(uri));
     }
-    if (from_env) OPENSSL_cleanse(from_env->data(), from_env->size());
-  } else if (from_env) {
-    text = std::move(*from_env);
-    origin = "SQS2PG_MASK_KEY";
+  } else if (!settings.mask_key_file.empty()) {
+    uris.push_back({keys::KeySourceKind::kFile, settings.mask_key_file, ""});
+  } else if (mask_key_variable_set) {
+    uris.push_back({keys::KeySourceKind::kEnv, "SQS2PG_MASK_KEY", ""});
   } else {
     return FailedPreconditionError(
-        "no masking key: set --mask-key-file FILE or SQS2PG_MASK_KEY (at least 32 bytes as hex, "
-        "or base64:...; e.g. `openssl rand -hex 32 > key && chmod 600 key`). sqs2pg never stores "
-        "ip or device_id unmasked and offers no unkeyed hash");
+        "no masking key: set --mask-key URI (file:PATH, env:VAR, aws-secretsmanager:NAME, "
+        "aws-ssm:NAME or aws-kms:PATH), --mask-key-file FILE or SQS2PG_MASK_KEY (at least 32 "
+        "bytes as hex, or base64:...; e.g. `openssl rand -hex 32 > key && chmod 600 key`). sqs2pg "
+        "never stores ip or device_id unmasked and offers no unkeyed hash");
   }
-  Result<std::string> key = transform::ParseMaskKey(text);
-  OPENSSL_cleanse(text.data(), text.size());
-  if (!key.ok()) return key.status().WithContext(origin);
-  return key;
+  return uris;
+}
+
+namespace {
+
+// Loads the first source only (`all` false) or every source, as a KeyRing.
+Result<keys::KeyRing> LoadKeys(const Settings& settings, bool all) {
+  // Taken out of the environment whether or not it is used: a key elsewhere does not make it
+  // harmless.
+  std::optional<std::string> legacy = TakeEnvironmentSecret("SQS2PG_MASK_KEY");
+  Result<std::vector<keys::KeyUri>> uris = MaskKeyUris(settings, legacy.has_value());
+  if (uris.ok() && !all) uris->resize(1);
+  keys::KeySourceIo io;
+  io.take_env = [&legacy](const std::string& name) -> std::optional<std::string> {
+    if (name == "SQS2PG_MASK_KEY") return std::exchange(legacy, std::nullopt);
+    return TakeEnvironmentSecret(name.c_str());
+  };
+  io.read_secret_file = ReadSecretFile;
+  const bool remote =
+      uris.ok() && std::any_of(uris->begin(), uris->end(), [](const auto& uri) {
+        return uri.kind != keys::KeySourceKind::kFile && uri.kind != keys::KeySourceKind::kEnv;
+      });
+  if (remote) {
+    // Their own transport and credential chain: the key is loaded before the SQS client exists.
+    aws::CurlTransportOptions transport_options;
+    transport_options.ca_bundle = settings.ca_bundle;
+    io.aws.env = aws::ProcessEnv();
+    io.aws.region_flag = settings.region;
+    io.aws.max_attempts = settings.max_attempts;
+    io.aws.transport = aws::MakeCurlTransport(transport_options);
+    io.aws.credentials = aws::MakeDefaultCredentialChain(io.aws.env, io.aws.transport);
+  }
+  Result<keys::KeyRing> ring = uris.ok() ? keys::KeyRing::Load(*uris, io) : uris.status();
+  if (legacy) OPENSSL_cleanse(legacy->data(), legacy->size());
+  return ring;
+}
+
+}  // namespace
+
+Result<std::string> LoadMaskKey(const Settings& settings) {
+  SQS2PG_ASSIGN_OR_RETURN(keys::KeyRing ring, LoadKeys(settings, /*all=*/false));
+  keys::MaskKey key = std::move(ring).TakeCurrent();
+  return std::move(key.bytes);  // moved, not copied: no other copy is left behind
+}
+
+Result<keys::KeyRing> LoadMaskKeyRing(const Settings& settings) {
+  return LoadKeys(settings, /*all=*/true);
+}
+
+Result<transform::AesSivKeyRing> LoadAesSivKeyRing(const Settings& settings,
+                                                   const std::vector<std::string>& domains) {
+  SQS2PG_ASSIGN_OR_RETURN(keys::KeyRing ring, LoadMaskKeyRing(settings));
+  std::vector<std::string_view> key_bytes;
+  for (const keys::MaskKey& key : ring.keys()) key_bytes.push_back(key.bytes);
+  return transform::AesSivKeyRing(key_bytes, domains);  // `ring` wipes the keys as it goes
+}
+
+int MaskKeyExitCode(const Status& status) {
+  return status.code() == StatusCode::kInvalidArgument ||
+                 status.code() == StatusCode::kFailedPrecondition
+             ? 2
+             : 1;
 }
 
 Result<transform::mapping::MappingSpec> LoadMapping(const Settings& settings) {

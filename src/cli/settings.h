@@ -3,8 +3,9 @@
 //
 // Contract:
 //  - Precedence: command-line flag > environment variable > default.
-//  - Secrets never come from flags (they would show in `ps`): the mask key comes from a file or
-//    SQS2PG_MASK_KEY; AWS credentials from the credential chain.
+//  - Secrets never come from flags (they would show in `ps`): the mask key comes from where
+//    --mask-key names (a file, a variable, Secrets Manager, SSM or KMS; keys/key_uri.h), or the
+//    older --mask-key-file or SQS2PG_MASK_KEY; AWS credentials from the credential chain.
 //  - Errors are Status values; the factories fail only on bad configuration (callers exit 2).
 //  - Thread-safety: plain data; the factories may be called from one thread at start-up.
 #pragma once
@@ -14,10 +15,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aws/credentials.h"
 #include "base/status.h"
+#include "keys/key_ring.h"
+#include "keys/key_uri.h"
 #include "sqs/sqs_client.h"
+#include "transform/aes_siv_key_ring.h"
 #include "transform/mapping/mapping_spec.h"
 
 namespace sqs2pg::cli {
@@ -34,6 +39,8 @@ struct Settings {
   std::string region;
   std::string ca_bundle;
   std::string mask_key_file;
+  // --mask-key URIs (keys/key_uri.h), the current key first, then older keys.
+  std::vector<std::string> mask_key;
   std::string mask = "hmac-sha256";  // masking scheme: hmac-sha256 or aes-siv
   std::string log_level = "info";
   std::string log_format = "text";  // text or json
@@ -64,11 +71,29 @@ struct Settings {
 // subcommand name).
 void AddCommonOptions(CLI::App& app, Settings& settings);
 
-// Reads the master key from --mask-key-file or SQS2PG_MASK_KEY. The error never shows key bytes.
-// SQS2PG_MASK_KEY is taken out of the environment either way (see TakeEnvironmentSecret in
-// cli/secrets.h), so the first call consumes it; the text read is wiped once parsed. The caller
-// owns the key and should OPENSSL_cleanse it once the maskers are keyed.
+// The mask key sources in force, current first: the --mask-key URIs (SQS2PG_MASK_KEY_URI, config
+// key mask-key; several given as repeated flags or separated by commas); else --mask-key-file F
+// (SQS2PG_MASK_KEY_FILE) as file:F; else env:SQS2PG_MASK_KEY when `mask_key_variable_set`.
+// kInvalidArgument for a URI that does not parse or for --mask-key together with
+// --mask-key-file; kFailedPrecondition "no masking key: ..." when nothing is set.
+Result<std::vector<keys::KeyUri>> MaskKeyUris(const Settings& settings, bool mask_key_variable_set);
+
+// Loads the current master key (the first source only: a loader needs no older key, nor the
+// permission to read one). SQS2PG_MASK_KEY is taken out of the environment either way (see
+// TakeEnvironmentSecret in cli/secrets.h), so the first call consumes it, and so is any env:VAR
+// read. Errors name the source, never key bytes (keys/key_ring.h). The caller owns the key and
+// should OPENSSL_cleanse it once the maskers are keyed.
 Result<std::string> LoadMaskKey(const Settings& settings);
+// Loads every key: the current one and the older ones (for check, unmask and remask).
+Result<keys::KeyRing> LoadMaskKeyRing(const Settings& settings);
+// An aes-siv masker for each key LoadMaskKeyRing() loads (the current one first), keyed for
+// `domains`; the raw keys are wiped before it returns. Errors: LoadMaskKeyRing's.
+Result<transform::AesSivKeyRing> LoadAesSivKeyRing(const Settings& settings,
+                                                   const std::vector<std::string>& domains);
+// The exit code for a failure to load a key: 2 for configuration (kInvalidArgument,
+// kFailedPrecondition: no key, a malformed key or URI, an unreadable file), else 1 (a service that
+// refused, could not be reached or has no such secret).
+int MaskKeyExitCode(const Status& status);
 
 // The mapping in force: the file --mapping (SQS2PG_MAPPING, config key `mapping`) names, parsed
 // and checked (transform/mapping/mapping_spec.h), or the built-in login mapping when none is named.

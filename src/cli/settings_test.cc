@@ -119,5 +119,42 @@ TEST_F(MakeSqsClientTest, MalformedRegionIsAConfigurationError) {
   EXPECT_EQ(setup.status().code(), StatusCode::kInvalidArgument);
 }
 
+// Issue 17: which key sources are in force.
+TEST(MaskKeyUrisTest, MaskKeyThenKeyFileThenTheVariable) {
+  Settings settings;
+  EXPECT_EQ(MaskKeyUris(settings, false).status().code(), StatusCode::kFailedPrecondition);
+  Result<std::vector<keys::KeyUri>> uris = MaskKeyUris(settings, true);
+  ASSERT_TRUE(uris.ok());
+  ASSERT_EQ(uris->size(), 1u);
+  EXPECT_EQ((*uris)[0].Describe(), "env SQS2PG_MASK_KEY");
+
+  settings.mask_key_file = "/run/secrets/mask.key";
+  uris = MaskKeyUris(settings, true);
+  ASSERT_TRUE(uris.ok());
+  EXPECT_EQ((*uris)[0].Describe(), "file /run/secrets/mask.key");
+
+  settings.mask_key_file.clear();
+  settings.mask_key = {"aws-ssm:/sqs2pg/new", "file:/old.key"};
+  uris = MaskKeyUris(settings, true);
+  ASSERT_TRUE(uris.ok());
+  ASSERT_EQ(uris->size(), 2u);
+  EXPECT_EQ((*uris)[0].Describe(), "aws-ssm /sqs2pg/new");
+  EXPECT_EQ((*uris)[1].Describe(), "file /old.key");
+
+  settings.mask_key_file = "/run/secrets/mask.key";
+  EXPECT_EQ(MaskKeyUris(settings, false).status().code(), StatusCode::kInvalidArgument);
+  settings.mask_key_file.clear();
+  settings.mask_key = {"aws-ssm:/ok", "nonsense"};
+  EXPECT_EQ(MaskKeyUris(settings, false).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(MaskKeyUrisTest, ExitCodes) {
+  EXPECT_EQ(MaskKeyExitCode(InvalidArgumentError("x")), 2);
+  EXPECT_EQ(MaskKeyExitCode(FailedPreconditionError("no masking key")), 2);
+  EXPECT_EQ(MaskKeyExitCode(PermissionDeniedError("access denied")), 1);
+  EXPECT_EQ(MaskKeyExitCode(NotFoundError("no such secret")), 1);
+  EXPECT_EQ(MaskKeyExitCode(UnavailableError("unreachable")), 1);
+}
+
 }  // namespace
 }  // namespace sqs2pg::cli

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "transform/aes_siv_masker.h"
 
 namespace sqs2pg::cli {
 
@@ -18,21 +17,21 @@ int UnmaskCommand(const Settings& settings, const MaskDomainArgs& domain_args,
     spdlog::error("unmask: {}", domain.status().message());
     return 2;
   }
-  Result<std::string> key = LoadMaskKey(settings);
-  if (!key.ok()) {
-    spdlog::error("{}", key.status().message());
-    return 2;
+  // Unmasking reads the scheme from each mask ("s1." is aes-siv), whatever --mask says, and the
+  // key from the key id each mask carries.
+  Result<transform::AesSivKeyRing> unmasker =
+      LoadAesSivKeyRing(settings, std::vector<std::string>{std::move(*domain)});
+  if (!unmasker.ok()) {
+    spdlog::error("{}", unmasker.status().message());
+    return MaskKeyExitCode(unmasker.status());
   }
-  // Unmasking reads the scheme from each mask ("s1." is aes-siv), whatever --mask says.
-  transform::AesSivMasker unmasker(*key, {std::move(*domain)});
-  OPENSSL_cleanse(key->data(), key->size());
 
   // Decrypt everything first: a wrong key or one altered mask must not leave a partial answer.
   std::vector<std::string> originals;
   originals.reserve(masks.size());
   int failures = 0;
   for (size_t i = 0; i < masks.size(); ++i) {
-    Result<std::string> original = unmasker.Unmask(0, masks[i]);
+    Result<std::string> original = unmasker->Unmask(0, masks[i]);
     if (!original.ok()) {
       // The position, never the mask or anything decrypted from it.
       spdlog::error("unmask: value {} of {}: {}", i + 1, masks.size(), original.status().message());

@@ -1,4 +1,5 @@
-// Which SQS endpoint to call and which region to sign for.
+// Which SQS endpoint to call and which region to sign for: aws::ResolveServiceEndpoint
+// (aws/service_endpoint.h) with SQS's settings.
 //
 // Contract:
 //  - Endpoint: `endpoint_url_flag`, else AWS_ENDPOINT_URL_SQS, else AWS_ENDPOINT_URL, else
@@ -32,6 +33,7 @@
 #include <string_view>
 
 #include "aws/credentials.h"
+#include "aws/service_endpoint.h"
 #include "base/status.h"
 
 namespace sqs2pg::sqs {
@@ -42,16 +44,12 @@ struct EndpointSettings {
   std::string queue_url;
 };
 
-struct ResolvedEndpoint {
-  std::string url;  // without trailing slash
-  std::string region;
-  // Where they came from, for `sqs2pg check` and logs: "--endpoint-url", "AWS_ENDPOINT_URL_SQS",
-  // "AWS_ENDPOINT_URL", "the region"; "--region", "AWS_REGION", "AWS_DEFAULT_REGION",
-  // "the queue URL", "profile NAME in the shared config file", "the default".
-  std::string url_source;
-  std::string region_source;
-};
+// url, region, and where they came from: "--endpoint-url", "AWS_ENDPOINT_URL_SQS",
+// "AWS_ENDPOINT_URL", "the region"; "--region", "AWS_REGION", "AWS_DEFAULT_REGION",
+// "the queue URL", "profile NAME in the shared config file", "the default".
+using ResolvedEndpoint = aws::ServiceEndpoint;
 
+// aws::ResolveServiceEndpoint for SQS, with the queue URL's region as the resource's.
 Result<ResolvedEndpoint> ResolveEndpoint(const EndpointSettings& s, const aws::EnvGetter& env);
 
 // The region named by a queue URL's host, or "" if none. Exposed for tests.

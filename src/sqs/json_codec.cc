@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdint>
 
+#include "aws/json_client.h"
 #include "aws/json_writer.h"
 
 namespace sqs2pg::sqs::json_codec {
@@ -84,15 +85,6 @@ bool GetInt64(const element& e, int64_t* out) {
     return ec == std::errc() && ptr == sv.data() + sv.size();
   }
   return e.get(*out) == SUCCESS;
-}
-
-std::string_view Between(std::string_view s, std::string_view open, std::string_view close) {
-  const size_t a = s.find(open);
-  if (a == std::string_view::npos) return {};
-  const size_t start = a + open.size();
-  const size_t b = s.find(close, start);
-  if (b == std::string_view::npos) return {};
-  return s.substr(start, b - start);
 }
 
 }  // namespace
@@ -342,37 +334,10 @@ ErrorInfo DecodeError(const aws::HttpResponse& response) {
     info.sender_fault = semi != std::string_view::npos && v.substr(semi + 1) == "Sender";
   }
 
-  std::string_view body = response.body;
-  while (!body.empty() && (body.front() == ' ' || body.front() == '\n' || body.front() == '\r' ||
-                           body.front() == '\t')) {
-    body.remove_prefix(1);
-  }
-  if (body.starts_with("{")) {
-    simdjson::dom::parser& parser = ThreadParser();
-    Result<object> root = ParseObject(parser, body);
-    if (root.ok()) {
-      bool wrong_type = false;
-      std::string type;
-      if (GetString(*root, "__type", &type, &wrong_type) ||
-          GetString(*root, "code", &type, &wrong_type) ||
-          GetString(*root, "Code", &type, &wrong_type)) {
-        const size_t hash = type.rfind('#');
-        info.code = hash == std::string::npos ? type : type.substr(hash + 1);
-      }
-      if (!GetString(*root, "message", &info.message, &wrong_type)) {
-        GetString(*root, "Message", &info.message, &wrong_type);
-      }
-    }
-  } else if (body.starts_with("<")) {
-    info.code = std::string(Between(body, "<Code>", "</Code>"));
-    info.message = std::string(Between(body, "<Message>", "</Message>"));
-  }
-  if (info.code.empty()) {
-    // restJson-style servers name the error in a header: "Code:http://internal.amazon.com/...".
-    if (const std::string* t = response.Header("x-amzn-errortype")) {
-      info.code = t->substr(0, t->find(':'));
-    }
-  }
+  // The code and message: the JSON body's, an XML body's, or the x-amzn-errortype header's.
+  aws::AwsErrorInfo error = aws::DecodeAwsError(response);
+  info.code = std::move(error.code);
+  info.message = std::move(error.message);
   return info;
 }
 

@@ -64,15 +64,8 @@ SqsClient::SqsClient(Options options, std::shared_ptr<aws::HttpTransport> transp
 
 Result<aws::HttpResponse> SqsClient::Attempt(std::string_view operation, const WireCodec& codec,
                                              aws::HttpRequest& request) {
-  Result<aws::Credentials> creds = credentials_->GetCredentials();
-  if (!creds.ok()) {
-    const std::string context =
-        std::string(operation) + ": credentials (" + std::string(credentials_->Name()) + ")";
-    if (creds.status().code() == StatusCode::kNotFound) {
-      return UnauthenticatedError(context + ": " + creds.status().message());
-    }
-    return creds.status().WithContext(context);
-  }
+  Result<aws::Credentials> creds = aws::CredentialsForRequest(*credentials_, operation);
+  if (!creds.ok()) return creds.status();
 
   request.headers = {{"Host", host_}, {"Content-Type", std::string(codec.content_type)}};
   if (codec.sends_target_header) {

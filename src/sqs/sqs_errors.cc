@@ -67,18 +67,6 @@ StatusCode ClassifyHttpStatus(long status) {
 
 }  // namespace
 
-std::string TruncateUtf8(std::string_view s, size_t max_chars) {
-  size_t chars = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    // Every byte that is not a continuation byte starts a character.
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
-      if (chars == max_chars) return std::string(s.substr(0, i));
-      ++chars;
-    }
-  }
-  return std::string(s);
-}
-
 Status StatusFromError(std::string_view operation, long http_status, const ErrorInfo& error) {
   StatusCode code = ClassifyCode(error.code);
   if (code == StatusCode::kOk) code = ClassifyCode(error.query_code);

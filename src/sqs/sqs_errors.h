@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "aws/json_client.h"
 #include "base/status.h"
 
 namespace sqs2pg::sqs {
@@ -36,7 +37,7 @@ struct ErrorInfo {
 
 Status StatusFromError(std::string_view operation, long http_status, const ErrorInfo& error);
 
-// At most `max_chars` UTF-8 characters of `s`, cut on a character boundary.
-std::string TruncateUtf8(std::string_view s, size_t max_chars);
+// At most `max_chars` UTF-8 characters of `s`, cut on a character boundary (aws/json_client.h).
+using aws::TruncateUtf8;
 
 }  // namespace sqs2pg::sqs

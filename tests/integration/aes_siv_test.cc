@@ -215,8 +215,8 @@ TEST_F(AesSivTest, SchemeFromTheEnvironmentAndCheck) {
 
   ProcessResult check = AllOutputOf(ConsumeArgs("check"), {"SQS2PG_MASK=aes-siv"});
   EXPECT_EQ(check.exit_code, 0) << check.output;
-  EXPECT_NE(check.output.find(std::string("mask key     32 bytes, key id ") + kTestKeyId +
-                              "; masking aes-siv"),
+  EXPECT_NE(check.output.find(std::string("mask key     env SQS2PG_MASK_KEY, key id ") +
+                              kTestKeyId + " (32 bytes); masking aes-siv"),
             std::string::npos)
       << check.output;
   EXPECT_EQ(check.output.find(kTestKeyHex), std::string::npos);
