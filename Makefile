@@ -94,7 +94,7 @@ demo: build emulator
 # bench/results/<time>.json. About 3-5 minutes on 2 cores, builds aside.
 bench: deps emulator
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
-	cmake --build $(BUILD_DIR) -j$(JOBS) --target sqs2pg transform_bench sink_bench
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target sqs2pg transform_bench sink_bench sqs_loop_bench
 	SQS2PG_BIN=$(abspath $(BUILD_DIR))/sqs2pg bench/run.sh
 
 clean:
