@@ -650,7 +650,7 @@ if (firstLevel?.sink) {
   out.push("b  per row, server backend CPU / WAL:");
   for (const level of sink.levels) {
     out.push(`   ${keys(level.ledger_keys).padStart(6)} keys: ${per(level)}; one writer ${fmt(level.sink_one_writer?.rows_per_s)} rows/s` +
-      (level.fill_seconds ? `; filled in ${fmt(level.fill_seconds)} s` : ""));
+      (level.ledger_keys > 0 ? `; filled in ${fmt(level.fill_seconds)} s` : ""));
   }
   out.push("");
 }

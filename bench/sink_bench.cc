@@ -363,11 +363,10 @@ class SinkBench {
   // MaintainLedger with the window one day shorter.
   PruneResult Prune() {
     PruneResult result;
-    Result<pg::PgResult> oldest = admin_->Query(
+    Result<pg::PgResult> oldest = OnLedger(
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
         "WHERE i.inhparent = $1::regclass AND c.relname ~ '^sqs2pg_ledger_p[0-9]{8}$' "
-        "ORDER BY 1 LIMIT 1",
-        {options_.schema + ".sqs2pg_ledger"});
+        "ORDER BY 1 LIMIT 1");
     if (!oldest.ok() || oldest->rows() == 0) Die("finding the oldest day", oldest.status());
     const std::string partition = options_.schema + "." + std::string(oldest->Get(0, 0));
     result.keys = Count(partition);
@@ -385,10 +384,9 @@ class SinkBench {
     result.bytes_after = LedgerBytes();
     // Statistics reach pg_stat_user_tables within a second of a backend's transaction end.
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    Result<pg::PgResult> dead = admin_->Query(
+    Result<pg::PgResult> dead = OnLedger(
         "SELECT coalesce(sum(s.n_dead_tup), 0)::int8 FROM pg_partition_tree($1::regclass) p "
-        "JOIN pg_stat_user_tables s ON s.relid = p.relid WHERE p.isleaf",
-        {options_.schema + ".sqs2pg_ledger"});
+        "JOIN pg_stat_user_tables s ON s.relid = p.relid WHERE p.isleaf");
     if (dead.ok()) result.dead_tuples_after = dead->GetInt(0, 0);
     std::fprintf(stderr,
                  "sink_bench: pruned %d day partition(s) of %lld keys in %.3f s; %lld dead tuples "
@@ -402,11 +400,10 @@ class SinkBench {
 
   LedgerState Ledger(bool count_keys = true) {
     LedgerState state;
-    Result<pg::PgResult> r = admin_->Query(
+    Result<pg::PgResult> r = OnLedger(
         "SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::int8, "
         "count(*) FILTER (WHERE relid::regclass::text ~ 'sqs2pg_ledger_p[0-9]{8}$')::int8 "
-        "FROM pg_partition_tree($1::regclass) WHERE isleaf",
-        {options_.schema + ".sqs2pg_ledger"});
+        "FROM pg_partition_tree($1::regclass) WHERE isleaf");
     if (!r.ok()) Die("sizing the ledger", r.status());
     state.bytes = r->GetInt(0, 0);
     state.partitions = static_cast<int>(r->GetInt(0, 1));
@@ -447,6 +444,11 @@ class SinkBench {
   }
 
  private:
+  // A query whose $1 is the ledger (schema-qualified).
+  Result<pg::PgResult> OnLedger(const std::string& sql) {
+    return admin_->Query(sql, {options_.schema + ".sqs2pg_ledger"});
+  }
+
   std::chrono::seconds KeepWindow() const {
     return std::chrono::seconds(options_.ledger_keep_seconds);
   }
