@@ -1,33 +1,42 @@
 // The sink alone: rows/s of sqs2pg's exactly-once pg::Sink::WriteBatch (ledger keys + rows in one
 // transaction) next to raw COPY binary of the same rows into a table of the same shape (no ledger),
 // on the same PostgreSQL, in the same run, interleaved chunk by chunk so that all modes see the
-// same machine load. Target: WriteBatch >= 40 % of raw COPY.
+// same machine load; with the ledger holding 0, 10 M and 50 M keys (issue 15: the cost must stay
+// flat). Targets: WriteBatch >= 40 % of raw COPY; at 50 M keys >= 0.9 of the rate at 0 keys; a
+// prune of a day's keys in under a second, leaving no dead tuples.
 //
 //   SQS2PG_BENCH_DATABASE_URL=postgresql://... build/sink_bench [--rows 200000]
-//       [--rows-per-batch 2000] [--chunk-batches 10] [--writers 2] [--prefill-keys 0]
-//       [--schema sink_bench]
+//       [--rows-per-batch 2000] [--chunk-batches 10] [--writers 2]
+//       [--ledger-keys 0,10000000,50000000] [--ledger-keep 432000] [--schema sink_bench]
 //
 // The database comes from SQS2PG_BENCH_DATABASE_URL, else DATABASE_URL (bench/run.sh sets both).
 // It (re)creates the schema --schema with two tables in the assignment's user_logins shape:
-// `user_logins`, written by pg::Sinks (which add their ledger beside it), and `raw_logins`, written
-// by plain COPY on one connection. Rows are real transform output (synthetic events through the
-// built-in login mapping compiled against the table, masked), message ids fresh random UUIDs, as
-// SQS's are; the ids are made outside the timed part. Modes:
+// `user_logins`, written by pg::Sinks (which create their sidecar ledger beside it, through the
+// real DDL of src/pg/sidecar.sql), and `raw_logins`, written by plain COPY on one connection. Rows
+// are real transform output (synthetic events through the built-in login mapping compiled against
+// the table, masked), message ids fresh random UUIDs sent "now", as SQS's are; the ids are made
+// outside the timed part. Modes:
 //   sink             --writers Sinks (as `sqs2pg --writers`, default 2), each on its own connection
 //                    and thread, commit the chunk's batches at once (batch i by writer i % N)
 //   sink_one_writer  one Sink commits the same number of batches one after the other
 //   copy             raw COPY binary, one connection: the yardstick
-//   ledger_keys_alone  COPY of as many fresh keys into a table shaped like the ledger
-//                    (`ledger_keys`, keyed on sent time and id): what the ledger costs by itself
-//   ledger_keys_by_id_alone  the same into a ledger keyed on the id alone (`ledger_keys_by_id`,
-//                    the shape before 2026-11-30), whose inserts land at random in its B-tree
 // Each batch is one transaction in every mode (a Sink: BEGIN, COPY keys, COPY rows, COMMIT; raw:
 // one COPY, which commits on its own), so each pays one commit (fsync) per batch; all time the
 // COPY-binary encoding. Per mode it also reports the WAL written, the CPU time of the PostgreSQL
 // backends serving it (from /proc, when the server runs on this machine) and of this process, per
-// row. With --prefill-keys N, a second phase first fills the ledgers with N keys sent over the
-// last 14 days (VACUUM ANALYZE, CHECKPOINT) and measures again: what a long-running deployment's
-// ledger costs.
+// row.
+//
+// Ledger levels (--ledger-keys, measured in that order): for each, the ledger is emptied
+// (TRUNCATE) and filled with SQL (generate_series) with that many keys, their sent times spread
+// evenly, in order, from the start of the oldest day of the keep window (--ledger-keep, default
+// 5 days: SQS's default retention of 4 days plus the day sqs2pg adds, i.e. what `--ledger-keep`
+// resolves to on such a queue) up to now, into the day partitions that sqs2pg's own maintenance
+// (pg::MaintainLedger, as pg::LedgerPruner runs it at start) made for that window; then VACUUM
+// ANALYZE and CHECKPOINT, and the modes are measured. Each level reports the ledger's size on disk
+// (pg_total_relation_size of every partition) per million keys. After the last level, a prune:
+// pg::MaintainLedger with the keep window one day shorter drops the oldest day's partition (a
+// whole day of keys), timed; then the dead tuples left in the ledger's partitions
+// (pg_stat_user_tables.n_dead_tup) are reported.
 //
 // Prints one JSON object on stdout; progress on stderr. Exits 1 on any database error.
 #include <unistd.h>
@@ -54,7 +63,7 @@
 #include "cli/synthetic_events.h"
 #include "pg/connection.h"
 #include "pg/copy_binary.h"
-#include "pg/message_key.h"
+#include "pg/ledger_pruner.h"
 #include "pg/schema.h"
 #include "pg/sink.h"
 #include "transform/mapping/compiled_mapping.h"
@@ -69,11 +78,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr int64_t kDaySeconds = 86400;
+
 struct Options {
   int64_t rows = 200000;
   int rows_per_batch = 2000;
   int chunk_batches = 10;  // even, so that two writers get as many batches each
-  int64_t prefill_keys = 0;
+  std::vector<int64_t> ledger_keys = {0, 10000000, 50000000};
+  // SQS's default retention (4 days) plus the day sqs2pg adds (src/cli/consume_command.cc).
+  int64_t ledger_keep_seconds = 5 * kDaySeconds;
   int writers = 2;  // sink connections writing batches at once (sqs2pg --writers, default 2)
   std::string schema = "sink_bench";
 };
@@ -81,10 +94,11 @@ struct Options {
 // Batches in the pool (reused with fresh ids); a chunk is at most this many, so that the writers
 // of the sink mode never share a batch.
 constexpr int kDistinctBatches = 10;
+// Keys per INSERT of the ledger fill (one transaction each; progress is printed after each).
+constexpr int64_t kFillChunk = 2000000;
 
-enum Mode { kSink, kSinkOneWriter, kCopy, kKeys, kKeysById, kModes };
-constexpr const char* kModeNames[kModes] = {"sink", "sink_one_writer", "copy", "ledger_keys_alone",
-                                            "ledger_keys_by_id_alone"};
+enum Mode { kSink, kSinkOneWriter, kCopy, kModes };
+constexpr const char* kModeNames[kModes] = {"sink", "sink_one_writer", "copy"};
 
 // What one mode cost over a phase: wall time of its batches (only what is timed), the WAL the
 // server wrote meanwhile, and the CPU time of this thread and of the server backend serving it.
@@ -102,6 +116,25 @@ struct PhaseResult {
   double ratio(Mode m = kSink) const {
     return rows_per_s(kCopy) > 0 ? rows_per_s(m) / rows_per_s(kCopy) : 0;
   }
+};
+
+// The ledger as it stood before a phase: its keys, partitions and size on disk.
+struct LedgerState {
+  int64_t keys = 0;
+  int64_t default_partition_keys = 0;
+  int partitions = 0;  // day partitions (the DEFAULT one aside)
+  int64_t bytes = 0;   // pg_total_relation_size of every partition (heap, index, TOAST, maps)
+  double fill_seconds = 0;
+};
+
+struct PruneResult {
+  int64_t keys = 0;  // in the partition dropped
+  double seconds = 0;
+  int dropped = 0;
+  int busy = 0;
+  int64_t bytes_before = 0;
+  int64_t bytes_after = 0;
+  int64_t dead_tuples_after = -1;  // summed over the ledger's partitions; -1: unknown
 };
 
 [[noreturn]] void Die(const std::string& what, const Status& status) {
@@ -186,19 +219,7 @@ class SinkBench {
                        "masked_ip varchar(256), masked_device_id varchar(256), "
                        "locale varchar(32), app_version integer, create_date date); "
                        "CREATE TABLE " +
-                       s + ".raw_logins (LIKE " + s + ".user_logins); " +
-                       // The ledger's shape (src/pg/sidecar.sql), for the keys alone; and the
-                       // shape of ledgers made before 2026-11-30, keyed on the id alone.
-                       "CREATE TABLE " + s +
-                       ".ledger_keys (sent_at timestamptz NOT NULL, message_key uuid NOT NULL, "
-                       "committed_at timestamptz NOT NULL DEFAULT now(), "
-                       "PRIMARY KEY (sent_at, message_key)); "
-                       "CREATE INDEX ON " +
-                       s + ".ledger_keys USING brin (committed_at); CREATE TABLE " + s +
-                       ".ledger_keys_by_id (message_key uuid PRIMARY KEY, "
-                       "committed_at timestamptz NOT NULL DEFAULT now()); "
-                       "CREATE INDEX ON " +
-                       s + ".ledger_keys_by_id USING brin (committed_at)"));
+                       s + ".raw_logins (LIKE " + s + ".user_logins)"));
     // The built-in login mapping compiled against the table, as `sqs2pg drain` does at start-up.
     Result<pg::TargetTable> target = pg::DescribeTarget(*admin_, s + ".user_logins");
     if (!target.ok()) Die("describing the table", target.status());
@@ -210,7 +231,8 @@ class SinkBench {
         std::make_shared<const transform::mapping::CompiledMapping>(std::move(compiled).value());
     pg::RowLayout layout;
     layout.columns = mapping_->ColumnNames();
-    // sinks_[0 .. writers) write mode kSink; the last one, alone, kSinkOneWriter.
+    // sinks_[0 .. writers) write mode kSink; the last one, alone, kSinkOneWriter. The first one
+    // creates the sidecar ledger (src/pg/sidecar.sql), as sqs2pg's first Sink does.
     for (int w = 0; w <= options_.writers; ++w) {
       const char* name = w < options_.writers ? "sink_bench_sink" : "sink_bench_sink_one_writer";
       Result<std::unique_ptr<pg::Sink>> sink =
@@ -218,18 +240,18 @@ class SinkBench {
       if (!sink.ok()) Die("opening the sink", sink.status());
       sinks_.push_back(std::move(sink).value());
     }
-    for (int m : {kCopy, kKeys, kKeysById}) {
-      Result<pg::Connection> c = pg::Connection::Open(
-          WithApplicationName(conninfo_, std::string("sink_bench_") + kModeNames[m]));
-      if (!c.ok()) Die("connecting", c.status());
-      conns_[m].emplace(std::move(c).value());
-    }
+    // The day partitions of the keep window, as sqs2pg's LedgerPruner makes them at start.
+    Result<pg::LedgerMaintenance> made =
+        pg::MaintainLedger(*admin_, s, KeepWindow(), pg::LedgerDaysAhead(KeepWindow()));
+    if (!made.ok()) Die("making the ledger's partitions", made.status());
+    Result<pg::Connection> c =
+        pg::Connection::Open(WithApplicationName(conninfo_, "sink_bench_copy"));
+    if (!c.ok()) Die("connecting", c.status());
+    copy_conn_.emplace(std::move(c).value());
     std::string columns;
-    for (const std::string& c : layout.columns) columns += (columns.empty() ? "" : ", ") + c;
+    for (const std::string& col : layout.columns) columns += (columns.empty() ? "" : ", ") + col;
     field_count_ = static_cast<int16_t>(layout.columns.size());
     copy_sql_ = "COPY " + s + ".raw_logins (" + columns + ") FROM STDIN (FORMAT binary)";
-    keys_sql_ = "COPY " + s + ".ledger_keys (sent_at, message_key) FROM STDIN (FORMAT binary)";
-    keys_by_id_sql_ = "COPY " + s + ".ledger_keys_by_id (message_key) FROM STDIN (FORMAT binary)";
     for (int m = 0; m < kModes; ++m) {
       Result<pg::PgResult> r =
           admin_->Query("SELECT pid FROM pg_stat_activity WHERE application_name = $1",
@@ -244,10 +266,9 @@ class SinkBench {
   // One batch of each kind, not timed: connections, catalog caches and buffers warm up.
   void WarmUp() {
     for (int m = 0; m < kModes; ++m) Write(static_cast<Mode>(m), batches_[0]);
-    warmup_rows_ = static_cast<int64_t>(batches_[0].size());
   }
 
-  PhaseResult Measure(const char* phase) {
+  PhaseResult Measure(const std::string& phase) {
     PhaseResult result;
     const int64_t batches = (options_.rows + options_.rows_per_batch - 1) / options_.rows_per_batch;
     int64_t done = 0;
@@ -284,59 +305,133 @@ class SinkBench {
     }
     std::fprintf(stderr,
                  "sink_bench: %s: %lld rows: WriteBatch with %d writers %.0f rows/s (%.2f of raw), "
-                 "with one writer %.0f rows/s (%.2f), raw COPY %.0f rows/s, ledger keys alone "
-                 "%.0f keys/s\n",
-                 phase, static_cast<long long>(result.rows), options_.writers,
+                 "with one writer %.0f rows/s (%.2f), raw COPY %.0f rows/s\n",
+                 phase.c_str(), static_cast<long long>(result.rows), options_.writers,
                  result.rows_per_s(kSink), result.ratio(), result.rows_per_s(kSinkOneWriter),
-                 result.ratio(kSinkOneWriter), result.rows_per_s(kCopy), result.rows_per_s(kKeys));
-    total_rows_ += result.rows;
+                 result.ratio(kSinkOneWriter), result.rows_per_s(kCopy));
     return result;
   }
 
-  // Fills the ledger with `keys` random keys, as a long-running deployment's would be.
-  double Prefill(int64_t keys) {
-    std::fprintf(stderr, "sink_bench: pre-filling the ledger with %lld keys\n",
-                 static_cast<long long>(keys));
+  // Empties the ledger and fills it with `keys` keys, sent at even steps, in order, from the start
+  // of the keep window's oldest day up to now, as a long-running deployment's ledger holds them.
+  LedgerState Fill(int64_t keys) {
+    const std::string ledger = options_.schema + ".sqs2pg_ledger";
+    Check("emptying the ledger", admin_->Exec("TRUNCATE " + ledger));
     const auto t0 = Clock::now();
-    // Keys sent over the last 14 days (SQS's longest retention), as a ledger kept for the
-    // redelivery window holds them.
-    for (const char* table : {"sqs2pg_ledger", "ledger_keys", "ledger_keys_by_id"}) {
-      const std::string t = options_.schema + "." + table;
-      const bool by_id = std::string_view(table) == "ledger_keys_by_id";
-      Check(
-          "pre-filling the ledger",
-          admin_->Exec("INSERT INTO " + t +
-                       (by_id ? std::string(" (message_key) SELECT ")
-                              : std::string(" (sent_at, message_key) SELECT now() - random() * "
-                                            "interval '14 days', ")) +
-                       "gen_random_uuid() FROM generate_series(1, " + std::to_string(keys) + ")"));
-      Check("vacuuming the ledger", admin_->Exec("VACUUM ANALYZE " + t));
+    if (keys > 0) {
+      std::fprintf(stderr, "sink_bench: filling the ledger with %lld keys over %lld days\n",
+                   static_cast<long long>(keys),
+                   static_cast<long long>(options_.ledger_keep_seconds / kDaySeconds));
+      // The window's first instant: midnight UTC of the day of now() - keep, the oldest day
+      // partition sqs2pg keeps. Fixed once, so that every chunk continues where the last ended.
+      Result<pg::PgResult> window = admin_->Query(
+          "SELECT extract(epoch FROM date_trunc('day', (now() - $1::interval) AT TIME ZONE 'UTC') "
+          "AT TIME ZONE 'UTC')::float8, extract(epoch FROM now())::float8",
+          {std::to_string(options_.ledger_keep_seconds) + " seconds"});
+      if (!window.ok()) Die("reading the keep window", window.status());
+      const std::string from(window->Get(0, 0));
+      const double span = std::stod(std::string(window->Get(0, 1))) - std::stod(from);
+      // Key i (0-based) was sent at from + i * step; committed a second later.
+      const std::string step = std::to_string(span / static_cast<double>(keys));
+      for (int64_t first = 0; first < keys; first += kFillChunk) {
+        const int64_t last = std::min(keys, first + kFillChunk) - 1;
+        Check(
+            "filling the ledger",
+            admin_->Exec("INSERT INTO " + ledger +
+                         " (sent_at, message_key, committed_at) SELECT t, gen_random_uuid(), t + "
+                         "interval '1 second' FROM (SELECT to_timestamp(" +
+                         from + " + i * " + step + ") AS t FROM generate_series(" +
+                         std::to_string(first) + ", " + std::to_string(last) + ") AS i) AS keys"));
+        std::fprintf(stderr, "sink_bench:   %lld of %lld keys (%.0f s)\n",
+                     static_cast<long long>(last + 1), static_cast<long long>(keys),
+                     Seconds(Clock::now() - t0));
+      }
     }
+    Check("vacuuming the ledger", admin_->Exec("VACUUM ANALYZE " + ledger));
     Check("checkpoint", admin_->Exec("CHECKPOINT"));
-    return Seconds(Clock::now() - t0);
+    LedgerState state = Ledger();
+    state.fill_seconds = Seconds(Clock::now() - t0);
+    if (state.keys != keys) {
+      std::fprintf(stderr, "sink_bench: FAILED: the ledger holds %lld keys, expected %lld\n",
+                   static_cast<long long>(state.keys), static_cast<long long>(keys));
+      std::exit(1);
+    }
+    return state;
+  }
+
+  // Drops the oldest day of the keep window, as sqs2pg's pruner does once that day has passed:
+  // MaintainLedger with the window one day shorter.
+  PruneResult Prune() {
+    PruneResult result;
+    Result<pg::PgResult> oldest = OnLedger(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = $1::regclass AND c.relname ~ '^sqs2pg_ledger_p[0-9]{8}$' "
+        "ORDER BY 1 LIMIT 1");
+    if (!oldest.ok() || oldest->rows() == 0) Die("finding the oldest day", oldest.status());
+    const std::string partition = options_.schema + "." + std::string(oldest->Get(0, 0));
+    result.keys = Count(partition);
+    result.bytes_before = LedgerBytes();
+    const std::chrono::seconds shorter(options_.ledger_keep_seconds - kDaySeconds);
+    std::fprintf(stderr, "sink_bench: pruning %s (%lld keys)\n", partition.c_str(),
+                 static_cast<long long>(result.keys));
+    const auto t0 = Clock::now();
+    Result<pg::LedgerMaintenance> m =
+        pg::MaintainLedger(*admin_, options_.schema, shorter, pg::LedgerDaysAhead(KeepWindow()));
+    result.seconds = Seconds(Clock::now() - t0);
+    if (!m.ok()) Die("pruning the ledger", m.status());
+    result.dropped = m->dropped;
+    result.busy = m->busy;
+    result.bytes_after = LedgerBytes();
+    // Statistics reach pg_stat_user_tables within a second of a backend's transaction end.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    Result<pg::PgResult> dead = OnLedger(
+        "SELECT coalesce(sum(s.n_dead_tup), 0)::int8 FROM pg_partition_tree($1::regclass) p "
+        "JOIN pg_stat_user_tables s ON s.relid = p.relid WHERE p.isleaf");
+    if (dead.ok()) result.dead_tuples_after = dead->GetInt(0, 0);
+    std::fprintf(stderr,
+                 "sink_bench: pruned %d day partition(s) of %lld keys in %.3f s; %lld dead tuples "
+                 "left in the ledger\n",
+                 result.dropped, static_cast<long long>(result.keys), result.seconds,
+                 static_cast<long long>(result.dead_tuples_after));
+    return result;
+  }
+
+  int64_t LedgerBytes() { return Ledger(/*count_keys=*/false).bytes; }
+
+  LedgerState Ledger(bool count_keys = true) {
+    LedgerState state;
+    Result<pg::PgResult> r = OnLedger(
+        "SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::int8, "
+        "count(*) FILTER (WHERE relid::regclass::text ~ 'sqs2pg_ledger_p[0-9]{8}$')::int8 "
+        "FROM pg_partition_tree($1::regclass) WHERE isleaf");
+    if (!r.ok()) Die("sizing the ledger", r.status());
+    state.bytes = r->GetInt(0, 0);
+    state.partitions = static_cast<int>(r->GetInt(0, 1));
+    if (count_keys) {
+      state.keys = Count("sqs2pg_ledger");
+      state.default_partition_keys = Count("sqs2pg_ledger_default");
+    }
+    return state;
   }
 
   int64_t Count(const std::string& table) {
-    Result<pg::PgResult> r = admin_->Query("SELECT count(*) FROM " + options_.schema + "." + table);
+    const std::string qualified =
+        table.find('.') == std::string::npos ? options_.schema + "." + table : table;
+    Result<pg::PgResult> r = admin_->Query("SELECT count(*) FROM " + qualified);
     if (!r.ok()) Die("counting " + table, r.status());
     return r->GetInt(0, 0);
   }
 
-  // Every table holds every row written: user_logins twice (both sink modes write it), and the
-  // ledger one key per sink row (plus the prefill).
-  void Verify(int64_t prefill) {
-    const int64_t expected = warmup_rows_ + total_rows_;
+  // Every table holds every row written: user_logins twice (both sink modes write it, as do the
+  // warm-ups), raw_logins once.
+  void Verify() {
     const int64_t sink_rows = Count("user_logins"), raw_rows = Count("raw_logins");
-    const int64_t keys = Count("sqs2pg_ledger"), keys_alone = Count("ledger_keys");
-    const int64_t keys_by_id = Count("ledger_keys_by_id");
-    if (sink_rows != 2 * expected || raw_rows != expected || keys != 2 * expected + prefill ||
-        keys_alone != expected + prefill || keys_by_id != expected + prefill) {
+    if (sink_rows != 2 * copied_rows_ || raw_rows != copied_rows_) {
       std::fprintf(stderr,
-                   "sink_bench: FAILED: expected %lld rows per mode and %lld ledger keys, found "
-                   "%lld (both sink modes), %lld (raw), %lld keys (sink), %lld keys (alone)\n",
-                   static_cast<long long>(expected), static_cast<long long>(2 * expected + prefill),
-                   static_cast<long long>(sink_rows), static_cast<long long>(raw_rows),
-                   static_cast<long long>(keys), static_cast<long long>(keys_alone));
+                   "sink_bench: FAILED: expected %lld rows per mode, found %lld (both sink modes "
+                   "together) and %lld (raw)\n",
+                   static_cast<long long>(copied_rows_), static_cast<long long>(sink_rows),
+                   static_cast<long long>(raw_rows));
       std::exit(1);
     }
   }
@@ -349,6 +444,15 @@ class SinkBench {
   }
 
  private:
+  // A query whose $1 is the ledger (schema-qualified).
+  Result<pg::PgResult> OnLedger(const std::string& sql) {
+    return admin_->Query(sql, {options_.schema + ".sqs2pg_ledger"});
+  }
+
+  std::chrono::seconds KeepWindow() const {
+    return std::chrono::seconds(options_.ledger_keep_seconds);
+  }
+
   // A pool of distinct batches of transformed rows, reused with fresh message ids.
   void MakeBatches() {
     const size_t n = static_cast<size_t>(options_.rows_per_batch);
@@ -435,10 +539,8 @@ class SinkBench {
         return WriteSinkConcurrently({&batch});
       case kSinkOneWriter:
         return WriteSinkBatch(batch);
-      case kCopy:
-        return WriteRawBatch(batch);
       default:
-        return WriteKeysBatch(mode, batch);
+        return WriteRawBatch(batch);
     }
   }
 
@@ -454,38 +556,10 @@ class SinkBench {
     encoder_.Begin();
     for (const auto& p : batch) encoder_.AppendTuple(field_count_, p.fields);
     encoder_.Finish();
-    Check("raw COPY", conns_[kCopy]->CopyIn(copy_sql_, encoder_.data()));
-    return Seconds(Clock::now() - t0);
-  }
-
-  // What the sink's fast path does for the ledger alone: fresh keys, sorted, in one COPY; into
-  // the ledger's shape (kKeys: sent time, then id) or the shape before 2026-11-30 (kKeysById: the
-  // id alone, so inserts land at random in the B-tree).
-  double WriteKeysBatch(Mode mode, std::vector<pg::PendingRow>& batch) {
-    const bool timed = mode == kKeys;
-    FreshIds(batch);  // not timed
-    const auto t0 = Clock::now();
-    keys_.clear();
-    for (const auto& p : batch) {
-      keys_.emplace_back(timed ? pg::PgTimestampFromUnixMillis(p.sent_timestamp_ms) : 0,
-                         pg::MessageKey(p.message_id));
-    }
-    std::sort(keys_.begin(), keys_.end());
-    encoder_.Begin();
-    for (const auto& [sent_at, key] : keys_) {
-      if (timed) {
-        encoder_.AppendTimedLedgerKey(sent_at, key);
-      } else {
-        // One uuid field: the id-only shape, kept here for comparison only.
-        std::string field("\0\0\0\x10", 4);
-        field.append(reinterpret_cast<const char*>(key.data()), key.size());
-        encoder_.AppendTuple(1, field);
-      }
-    }
-    encoder_.Finish();
-    Check("COPY of ledger keys",
-          conns_[mode]->CopyIn(timed ? keys_sql_ : keys_by_id_sql_, encoder_.data()));
-    return Seconds(Clock::now() - t0);
+    Check("raw COPY", copy_conn_->CopyIn(copy_sql_, encoder_.data()));
+    const double seconds = Seconds(Clock::now() - t0);
+    copied_rows_ += static_cast<int64_t>(batch.size());
+    return seconds;
   }
 
   // Fresh random message ids, sent "now" (one millisecond apart, the last one now), as a
@@ -503,20 +577,16 @@ class SinkBench {
   Options options_;
   std::string conninfo_;
   std::optional<pg::Connection> admin_;
-  std::optional<pg::Connection> conns_[kModes];  // kCopy and the keys modes; sinks have their own
+  std::optional<pg::Connection> copy_conn_;  // raw COPY's; sinks have their own
   std::vector<int> backend_pids_[kModes];
   std::shared_ptr<const transform::mapping::CompiledMapping> mapping_;
   std::vector<std::unique_ptr<pg::Sink>> sinks_;
   int16_t field_count_ = 0;  // of the raw COPY's tuples: the mapped columns
   std::string copy_sql_;
-  std::string keys_sql_;
-  std::vector<std::pair<int64_t, pg::MessageKeyBytes>> keys_;  // (sent_at or 0, key)
-  std::string keys_by_id_sql_;
   pg::CopyBinaryEncoder encoder_;
   std::vector<std::vector<pg::PendingRow>> batches_;
   UuidSource uuids_;
-  int64_t warmup_rows_ = 0;
-  int64_t total_rows_ = 0;
+  int64_t copied_rows_ = 0;  // by raw COPY; each sink mode wrote as many
 };
 
 std::string PhaseJson(const PhaseResult& r) {
@@ -541,29 +611,74 @@ std::string PhaseJson(const PhaseResult& r) {
   }
   std::snprintf(buf, sizeof(buf),
                 ", \"sink_rows_per_s\": %.0f, \"copy_rows_per_s\": %.0f, \"ratio\": %.4f, "
-                "\"one_writer_ratio\": %.4f}",
+                "\"one_writer_ratio\": %.4f",
                 r.rows_per_s(kSink), r.rows_per_s(kCopy), r.ratio(), r.ratio(kSinkOneWriter));
   return out + buf;
+}
+
+std::string LevelJson(int64_t keys, const LedgerState& ledger, const PhaseResult& r) {
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                ", \"ledger_keys\": %lld, \"fill_seconds\": %.1f, \"ledger_bytes\": %lld, "
+                "\"ledger_bytes_per_million_keys\": %s, \"day_partitions\": %d, "
+                "\"default_partition_keys\": %lld}",
+                static_cast<long long>(keys), ledger.fill_seconds,
+                static_cast<long long>(ledger.bytes),
+                keys > 0 ? std::to_string(static_cast<int64_t>(static_cast<double>(ledger.bytes) /
+                                                               static_cast<double>(keys) * 1e6))
+                               .c_str()
+                         : "null",
+                ledger.partitions, static_cast<long long>(ledger.default_partition_keys));
+  return PhaseJson(r) + buf;
+}
+
+std::string PruneJson(const PruneResult& p) {
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "{\"keys\": %lld, \"seconds\": %.4f, \"dropped_partitions\": %d, \"busy\": %d, "
+                "\"ledger_bytes_before\": %lld, \"ledger_bytes_after\": %lld, "
+                "\"dead_tuples_after\": %lld}",
+                static_cast<long long>(p.keys), p.seconds, p.dropped, p.busy,
+                static_cast<long long>(p.bytes_before), static_cast<long long>(p.bytes_after),
+                static_cast<long long>(p.dead_tuples_after));
+  return buf;
 }
 
 int Main(int argc, char** argv) {
   Options options;
   bool keep = false;
+  std::string levels = "0,10000000,50000000";
   CLI::App app{"sqs2pg sink benchmark: Sink::WriteBatch next to raw COPY binary"};
-  app.add_option("--rows", options.rows, "Rows per mode and phase")->check(CLI::PositiveNumber);
+  app.add_option("--rows", options.rows, "Rows per mode and ledger level")
+      ->check(CLI::PositiveNumber);
   app.add_option("--rows-per-batch", options.rows_per_batch, "Rows per transaction")
       ->check(CLI::PositiveNumber);
   app.add_option("--chunk-batches", options.chunk_batches, "Batches per mode before switching")
       ->check(CLI::Range(1, kDistinctBatches));
-  app.add_option("--prefill-keys", options.prefill_keys,
-                 "Then pre-fill the ledger with this many keys and measure again (0: skip)")
-      ->check(CLI::NonNegativeNumber);
+  app.add_option("--ledger-keys", levels,
+                 "Keys in the ledger for each measurement, comma- or space-separated, in order");
+  app.add_option("--ledger-keep", options.ledger_keep_seconds,
+                 "Keep window of the ledger in seconds (the fill spreads keys over it)")
+      ->check(CLI::Range(int64_t{2} * kDaySeconds, int64_t{365} * kDaySeconds));
   app.add_option("--writers", options.writers,
                  "Sink connections writing batches at once (sqs2pg --writers)")
       ->check(CLI::Range(1, 16));
   app.add_option("--schema", options.schema, "Scratch schema (dropped and re-created)");
   app.add_flag("--keep", keep, "Keep the scratch schema afterwards");
   CLI11_PARSE(app, argc, argv);
+  options.ledger_keys.clear();
+  std::replace(levels.begin(), levels.end(), ',', ' ');
+  std::istringstream level_words(levels);
+  for (std::string word; level_words >> word;) {
+    char* end = nullptr;
+    const long long n = std::strtoll(word.c_str(), &end, 10);
+    if (*end != '\0' || n < 0) {
+      std::fprintf(stderr, "sink_bench: --ledger-keys: not a count: %s\n", word.c_str());
+      return 2;
+    }
+    options.ledger_keys.push_back(n);
+  }
+  if (options.ledger_keys.empty()) options.ledger_keys.push_back(0);
 
   const char* url = std::getenv("SQS2PG_BENCH_DATABASE_URL");
   if (url == nullptr || *url == '\0') url = std::getenv("DATABASE_URL");
@@ -575,27 +690,25 @@ int Main(int argc, char** argv) {
   SinkBench bench(options, url);
   bench.Setup();
   bench.WarmUp();
-  const PhaseResult fresh = bench.Measure("fresh ledger");
-  std::string prefilled = "null";
-  if (options.prefill_keys > 0) {
-    const int64_t ledger_before = bench.Count("sqs2pg_ledger");  // the fresh phase's keys
-    const double prefill_s = bench.Prefill(options.prefill_keys);
-    const PhaseResult r = bench.Measure("pre-filled ledger");
-    prefilled = PhaseJson(r);
-    prefilled.pop_back();  // re-open the object to add the prefill's figures
-    prefilled +=
-        ", \"ledger_keys_at_start\": " + std::to_string(ledger_before + options.prefill_keys) +
-        ", \"prefill_seconds\": " + std::to_string(prefill_s) + "}";
+  std::string level_json;
+  for (int64_t keys : options.ledger_keys) {
+    const LedgerState ledger = bench.Fill(keys);
+    const PhaseResult r = bench.Measure("ledger of " + std::to_string(keys) + " keys");
+    level_json += (level_json.empty() ? "" : ", ") + LevelJson(keys, ledger, r);
   }
-  bench.Verify(options.prefill_keys);
+  std::string prune = "null";
+  if (options.ledger_keys.back() > 0) {
+    prune = PruneJson(bench.Prune());
+  }
+  bench.Verify();
   const std::string version = bench.ServerVersion();
   if (!keep) bench.DropSchema();
 
   std::printf(
       "{\"rows_per_batch\": %d, \"chunk_batches\": %d, \"writers\": %d, \"postgresql\": \"%s\", "
-      "\"fresh\": %s, \"prefilled\": %s}\n",
+      "\"ledger_keep_seconds\": %lld, \"levels\": [%s], \"prune\": %s}\n",
       options.rows_per_batch, options.chunk_batches, options.writers, version.c_str(),
-      PhaseJson(fresh).c_str(), prefilled.c_str());
+      static_cast<long long>(options.ledger_keep_seconds), level_json.c_str(), prune.c_str());
   return 0;
 }
 

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "ops/thread_cpu.h"
+
 namespace sqs2pg::ops {
 
 RunStats::RunStats() : start_(std::chrono::steady_clock::now()) {}
@@ -13,6 +17,29 @@ void RunStats::AddRejected(std::string_view reason) {
 }
 
 namespace {
+
+constexpr const char* kCpuStageNames[RunStats::kCpuStages] = {"receive", "transform", "commit",
+                                                              "delete"};
+
+// The process's CPU seconds so far, then each stage's, then "other" (the rest, never negative).
+struct CpuBreakdown {
+  double total = 0;
+  double stage[RunStats::kCpuStages] = {};
+  double other = 0;
+};
+
+CpuBreakdown CpuOf(const RunStats& stats) {
+  CpuBreakdown cpu;
+  cpu.total = static_cast<double>(ProcessCpuNanos()) / 1e9;
+  double staged = 0;
+  for (int i = 0; i < RunStats::kCpuStages; ++i) {
+    cpu.stage[i] = static_cast<double>(stats.cpu_ns[i].load()) / 1e9;
+    staged += cpu.stage[i];
+  }
+  cpu.other = std::max(0.0, cpu.total - staged);
+  return cpu;
+}
+
 bool IdentifierLike(std::string_view name) {
   if (name.empty() || name.size() > 64 || (name[0] >= '0' && name[0] <= '9')) return false;
   for (char c : name) {
@@ -108,6 +135,12 @@ std::string RunStats::Summary() const {
         "delete)\n",
         busy, processed / busy);
   }
+  const CpuBreakdown cpu = CpuOf(*this);
+  out += fmt::format("  cpu                 {:.3f} s:", cpu.total);
+  for (int i = 0; i < kCpuStages; ++i) {
+    out += fmt::format(" {} {:.3f},", kCpuStageNames[i], cpu.stage[i]);
+  }
+  out += fmt::format(" other {:.3f}\n", cpu.other);
   return out;
 }
 
@@ -134,6 +167,12 @@ std::string RunStats::SummaryLine() const {
   const double busy = BusySeconds();
   out += fmt::format(" busy_s={:.3f} busy_messages_per_s={:.0f}", busy,
                      busy > 0 ? static_cast<double>(processed) / busy : 0.0);
+  const CpuBreakdown cpu = CpuOf(*this);
+  out += fmt::format(" cpu_s={:.3f}", cpu.total);
+  for (int i = 0; i < kCpuStages; ++i) {
+    out += fmt::format(" cpu_{}_s={:.3f}", kCpuStageNames[i], cpu.stage[i]);
+  }
+  out += fmt::format(" cpu_other_s={:.3f}", cpu.other);
   return out;
 }
 

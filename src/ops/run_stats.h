@@ -7,6 +7,9 @@
 //    never values from a message.
 //  - Summary() renders the human-readable summary printed at the end of a run; SummaryLine() the
 //    same figures on one line.
+//  - CPU by stage: the pipeline's threads charge their CPU time to cpu_ns (ops/thread_cpu.h).
+//    The summary shows it beside the process's whole CPU time, and "other" for the rest
+//    (start-up, the drain's checks of the queue, the heartbeat, the ledger's maintenance).
 #pragma once
 
 #include <atomic>
@@ -38,6 +41,13 @@ class RunStats {
   // partition): counted by pg::LedgerPruner, exported for alerting and shown in the summary.
   std::atomic<uint64_t> ledger_prune_failures{0};
   std::atomic<int> receivers{0};  // receive polls at work now (auto receivers scale it)
+
+  // CPU time (ns) of the pipeline's threads by stage: receive (the receiver threads: polls and
+  // decoding their answers), transform (writers turning messages into rows), commit (the rest of
+  // the writers' time: filling batches, COPY and COMMIT, queueing deletes, rejects), delete (the
+  // deleter threads). Complete once the pipeline's threads have ended.
+  enum CpuStage { kCpuReceive, kCpuTransform, kCpuCommit, kCpuDelete, kCpuStages };
+  std::atomic<uint64_t> cpu_ns[kCpuStages] = {};
 
   // The busy span: from the first receive that brought messages to the last delete that
   // returned. A small drain spends most of its wall time starting and stopping; its rate over

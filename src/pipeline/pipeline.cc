@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/backoff.h"
+#include "ops/thread_cpu.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/in_flight.h"
 #include "pipeline/visibility_windows.h"
@@ -122,7 +123,9 @@ class Pipeline::Impl {
   void WriterLoop(WriterParts& writer);
   void DeleterLoop();
   void HeartbeatLoop();
-  void ProcessBatch(std::vector<sqs::Message>& batch, WriterParts& writer);
+  // `cpu`: the writer thread's meter; the transform's share is charged to its stage.
+  void ProcessBatch(std::vector<sqs::Message>& batch, WriterParts& writer,
+                    ops::ThreadCpuMeter& cpu);
   Status CommitIsolating(pg::Sink& sink, RowBatch part, bool with_rejects, BatchResult* result);
   Status WriteWithRetry(pg::Sink& sink, const std::vector<pg::PendingRow>& rows,
                         const std::vector<pg::RejectRecord>& rejects, pg::BatchOutcome* outcome);
@@ -432,6 +435,7 @@ void Pipeline::Impl::ReceiverLoop(int index) {
   request.message_attributes = options_.receive_message_attributes;
   request.sender_id = options_.receive_sender_id;
   const auto visibility = windows_.visibility;
+  ops::ThreadCpuMeter cpu(&stats_.cpu_ns[ops::RunStats::kCpuReceive]);  // charged at the end
   while (!Stopping()) {
     Beat();
     if (index >= target_receivers_.load()) {
@@ -537,6 +541,8 @@ bool Pipeline::Impl::MustHoldOff() const {
 
 void Pipeline::Impl::WriterLoop(WriterParts& writer) {
   std::vector<sqs::Message> batch;
+  // All but the transform (ProcessBatch) is the commit stage's.
+  ops::ThreadCpuMeter cpu(&stats_.cpu_ns[ops::RunStats::kCpuCommit]);
   while (true) {
     Beat();
     batch.clear();
@@ -557,12 +563,13 @@ void Pipeline::Impl::WriterLoop(WriterParts& writer) {
     }
     // Past the shutdown deadline, or after a failure that ends the run, nothing more is started:
     // these stay in in_flight_ and are handed back by ReleaseUnfinished().
-    if (!PastShutdownDeadline() && !Failed()) ProcessBatch(batch, writer);
+    if (!PastShutdownDeadline() && !Failed()) ProcessBatch(batch, writer, cpu);
     unfinished_ -= static_cast<int64_t>(batch.size());
   }
 }
 
-void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch, WriterParts& writer) {
+void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch, WriterParts& writer,
+                                  ops::ThreadCpuMeter& cpu) {
   RowBatch rows;
   BatchResult result;
   rows.rows.reserve(batch.size());
@@ -570,6 +577,7 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch, WriterParts&
 
   pg::PendingRow pending;
   transform::Rejection rejection;
+  cpu.Charge();
   for (const sqs::Message& message : batch) {
     int64_t sent_ms = message.sent_timestamp_ms;
     if (sent_ms <= 0) {
@@ -604,6 +612,7 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch, WriterParts&
     }
   }
 
+  cpu.Charge(&stats_.cpu_ns[ops::RunStats::kCpuTransform]);
   const auto commit_started = Steady::now();
   Status written = CommitIsolating(*writer.sink, std::move(rows), /*with_rejects=*/true, &result);
   if (options_.metrics != nullptr && written.ok()) {
@@ -852,6 +861,7 @@ void Pipeline::Impl::EnqueueDeletes(const std::vector<const sqs::Message*>& mess
 }
 
 void Pipeline::Impl::DeleterLoop() {
+  ops::ThreadCpuMeter cpu(&stats_.cpu_ns[ops::RunStats::kCpuDelete]);  // charged at the end
   while (true) {
     std::optional<std::vector<sqs::DeleteEntry>> entries = deletes_.Pop(milliseconds(200));
     if (!entries) {

@@ -58,6 +58,10 @@
 //  - A message the SQS client withheld (an MD5OfBody mismatch and, on a FIFO queue, the later
 //    messages of its group) is handed back at once (visibility 0).
 //
+// CPU: the receiver, writer and deleter threads charge their CPU time to RunStats::cpu_ns by stage
+// (ops/thread_cpu.h; a writer's transform of each batch apart from the rest of its work), so the
+// summary can break the run's CPU down.
+//
 // Errors: Run() returns the first non-retryable failure (e.g. a missing queue), or
 // DeadlineExceeded when, in drain mode, the database stayed unreachable past db_retry_timeout or
 // no ReceiveMessage succeeded for sqs_retry_timeout.

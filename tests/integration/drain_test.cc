@@ -2,6 +2,7 @@
 // that `make test` starts.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -309,6 +310,31 @@ TEST_F(DrainTest, ARowTheServerEncodingCannotHoldIsRejectedAndItsNeighboursCommi
   EXPECT_EQ(run.output.find("10.8.8."), std::string::npos);
   EXPECT_EQ(MessagesInQueue(*sqs_, queue_url_), 1);  // no DLQ: left for the redrive policy
   Exec("DROP DATABASE " + db + " WITH (FORCE)");
+}
+
+// The summary breaks the run's CPU time down by stage: every stage of a drain that loaded rows
+// used some, and the stages plus "other" add up to the whole.
+TEST_F(DrainTest, TheSummaryBreaksTheCpuDownByStage) {
+  constexpr int kN = 2000;
+  SendBodies(*sqs_, queue_url_, LoginEvents(kN));
+  ProcessResult run = Drain();
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(Count("SELECT count(*) FROM " + table_), kN);
+  const size_t at = run.output.rfind("\n  cpu ");
+  ASSERT_NE(at, std::string::npos) << run.output;
+  double total = -1, receive = -1, transform = -1, commit = -1, del = -1, other = -1;
+  ASSERT_EQ(std::sscanf(run.output.c_str() + at,
+                        " cpu %lf s: receive %lf, transform %lf, commit %lf, delete %lf, other %lf",
+                        &total, &receive, &transform, &commit, &del, &other),
+            6)
+      << run.output.substr(at);
+  EXPECT_GT(receive, 0) << run.output.substr(at);
+  EXPECT_GT(transform, 0) << run.output.substr(at);
+  EXPECT_GT(commit, 0) << run.output.substr(at);
+  EXPECT_GT(del, 0) << run.output.substr(at);
+  EXPECT_GT(other, 0) << run.output.substr(at);  // start-up at least
+  // Each figure is rounded to the millisecond.
+  EXPECT_NEAR(receive + transform + commit + del + other, total, 0.004) << run.output.substr(at);
 }
 
 }  // namespace
