@@ -21,7 +21,7 @@ CTEST_FLAGS ?= --output-on-failure --no-tests=error
 LINT_SOURCES = $(shell find src tests bench \( -name '*.cc' -o -name '*.h' \) 2>/dev/null | sort)
 
 .PHONY: all deps build emulator test build-asan test-asan build-fuzz fuzz lint format-check tidy demo \
-	bench clean
+	bench soak image-check clean
 
 all: build
 
@@ -96,6 +96,20 @@ bench: deps emulator
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j$(JOBS) --target sqs2pg transform_bench sink_bench sqs_loop_bench
 	SQS2PG_BIN=$(abspath $(BUILD_DIR))/sqs2pg bench/run.sh
+
+# Builds sqs2pg (in BUILD_DIR, Release), then bench/soak.sh: sqs2pg run under a steady load for
+# SOAK_MINUTES (20) at SOAK_RATE msg/s (2000), sampled every 10 s; writes
+# bench/results/soak-<time>.csv, .png and .txt and fails if a criterion did not hold (docs/soak.md).
+soak: deps emulator
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target sqs2pg
+	SQS2PG_BIN=$(abspath $(BUILD_DIR))/sqs2pg bench/soak.sh
+
+# The Dockerfile built for real with podman (no Docker engine here) on base images made from
+# Debian packages, and the image's root filesystem run as uid 10001: scripts/image-check.sh. Not
+# part of `make test`: it compiles everything again (10-20 minutes on 2 cores). Needs root.
+image-check:
+	scripts/image-check.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR)

@@ -19,9 +19,9 @@
 //       beside it landed (to within the interval). bench/run.sh times sqs2pg drains with it, so
 //       that sqs2pg's end-of-drain check (an empty long poll, then two agreeing looks at the
 //       queue) is not counted as throughput, as the ceiling's own final empty poll is not.
-import http from "node:http";
 import { parseArgs } from "node:util";
 import { randomUUID } from "node:crypto";
+import { sqsHeaders, sqsHttpClient } from "./sqs_http.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -43,52 +43,16 @@ if (!["fetch", "http"].includes(args.client)) {
   process.exit(2);
 }
 const queueUrl = args["queue-url"];
-const headers = (action) => ({
-  "X-Amz-Target": `AmazonSQS.${action}`,
-  "Content-Type": "application/x-amz-json-1.0",
-  // fauxqs checks no signature; it only reads the region from the credential scope.
-  Authorization:
-    "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00",
-});
-const endpoint = new URL(args.endpoint);
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-
-// One POST with node:http: resolves to {ok, status, text}.
-function httpPost(action, body) {
-  const data = Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        hostname: endpoint.hostname,
-        port: endpoint.port,
-        method: "POST",
-        path: "/",
-        headers: { ...headers(action), "Content-Length": data.length },
-      },
-      (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => {
-          const status = res.statusCode;
-          resolve({ ok: status >= 200 && status < 300, status, text: Buffer.concat(chunks).toString() });
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(data);
-  });
-}
+const client = sqsHttpClient(args.endpoint);
 
 async function sqs(action, body) {
   let ok, status, text;
   if (args.client === "http") {
-    ({ ok, status, text } = await httpPost(action, body));
+    ({ ok, status, text } = await client.post(action, body));
   } else {
     const res = await fetch(`${args.endpoint}/`, {
       method: "POST",
-      headers: headers(action),
+      headers: sqsHeaders(action),
       body: JSON.stringify(body),
     });
     text = await res.text();
@@ -179,4 +143,4 @@ if (args.publish !== undefined) {
 } else {
   await drain(Number(args.consumers));
 }
-agent.destroy();
+client.close();

@@ -39,6 +39,10 @@ void Sample(std::string_view name, std::string_view labels, double value, std::s
 
 const std::vector<double> kLatencyBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                             0.25,  0.5,    1,     2.5,  5,     10,   30};
+// Send-to-commit lag: finer where a healthy pipeline sits (tens to hundreds of ms), then up to an
+// hour for a backlog being worked off.
+const std::vector<double> kLagBounds = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1,
+                                        1.5,  2,     3,    5,     10,  30,   60,  300, 900, 3600};
 const std::vector<double> kBatchBounds = {1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000};
 
 }  // namespace
@@ -74,7 +78,8 @@ Metrics::Metrics(const RunStats& stats, std::chrono::seconds stall_limit, Clock 
       now_(std::move(now)),
       last_beat_ns_(Nanos(now_())),
       batch_size_(kBatchBounds),
-      commit_seconds_(kLatencyBounds) {}
+      commit_seconds_(kLatencyBounds),
+      message_lag_seconds_(kLagBounds) {}
 
 void Metrics::ObserveSqsRequest(std::string_view operation, std::string_view outcome,
                                 double seconds) {
@@ -86,6 +91,10 @@ void Metrics::ObserveSqsRequest(std::string_view operation, std::string_view out
 void Metrics::ObserveBatch(size_t messages, double commit_seconds) {
   batch_size_.Observe(static_cast<double>(messages));
   commit_seconds_.Observe(commit_seconds);
+}
+
+void Metrics::ObserveMessageLag(double seconds) {
+  message_lag_seconds_.Observe(std::max(0.0, seconds));
 }
 
 void Metrics::SetQueueDepth(int64_t visible, int64_t in_flight) {
@@ -195,6 +204,9 @@ std::string Metrics::Render() const {
   Header("sqs2pg_commit_seconds", "histogram",
          "Time to write and commit a batch (COPY, ledger, commit), retries included.", &out);
   commit_seconds_.Render("sqs2pg_commit_seconds", "", &out);
+  Header("sqs2pg_message_lag_seconds", "histogram",
+         "Per committed message, seconds from its SentTimestamp to the end of its commit.", &out);
+  message_lag_seconds_.Render("sqs2pg_message_lag_seconds", "", &out);
 
   std::lock_guard<std::mutex> lock(mu_);
   Header("sqs2pg_sqs_requests_total", "counter",

@@ -4,8 +4,8 @@
 //  - Counters of messages (received, inserted, duplicates, rejected by reason, deleted) are not
 //    kept twice: Render() reads them from the RunStats given at construction, which the pipeline
 //    already updates. What RunStats does not have lives here: SQS requests by operation and
-//    outcome, histograms (batch size, commit latency, SQS request latency), and gauges (messages
-//    held, the queue's approximate depth).
+//    outcome, histograms (batch size, commit latency, SQS request latency, message lag from send to
+//    commit), and gauges (messages held, the queue's approximate depth).
 //  - Label values are operation names, outcome words ("ok", "error" and "throttled") and reject
 //    reason codes: never message content.
 //  - Liveness: Beat() is called by the pipeline's loops; Alive() is false once no beat came for
@@ -61,6 +61,9 @@ class Metrics {
   // outcome: "ok", "error" or "throttled".
   void ObserveSqsRequest(std::string_view operation, std::string_view outcome, double seconds);
   void ObserveBatch(size_t messages, double commit_seconds);
+  // One committed message's lag: from its SentTimestamp (SQS's clock) to the end of the commit
+  // that made its row durable (this host's clock); a negative value (clock skew) counts as 0.
+  void ObserveMessageLag(double seconds);
   // Messages received and not yet deleted or handed back, and the bytes of their bodies.
   void SetMessagesHeld(int64_t messages, int64_t bytes) {
     messages_held_ = messages;
@@ -99,6 +102,7 @@ class Metrics {
   std::map<std::string, bool> ready_;                                     // by dependency
   Histogram batch_size_;
   Histogram commit_seconds_;
+  Histogram message_lag_seconds_;
 };
 
 }  // namespace sqs2pg::ops

@@ -40,6 +40,9 @@ TEST(MetricsTest, RendersRunStatsAndItsOwnSeries) {
   metrics.ObserveSqsRequest("ReceiveMessage", "ok", 0.003);
   metrics.ObserveSqsRequest("DeleteMessageBatch", "throttled", 0.2);
   metrics.ObserveBatch(12, 0.04);
+  metrics.ObserveMessageLag(0.09);
+  metrics.ObserveMessageLag(0.11);
+  metrics.ObserveMessageLag(-0.5);  // SQS's clock ahead of this host's: counted as 0
   metrics.SetMessagesHeld(3, 4096);
   metrics.SetQueueDepth(100, 7);
 
@@ -61,6 +64,13 @@ TEST(MetricsTest, RendersRunStatsAndItsOwnSeries) {
   EXPECT_TRUE(Has(out, "sqs2pg_sqs_request_seconds_count{operation=\"ReceiveMessage\"} 2")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_batch_messages_count 1")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_commit_seconds_bucket{le=\"0.05\"} 1")) << out;
+  EXPECT_TRUE(Has(out, "# TYPE sqs2pg_message_lag_seconds histogram")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_message_lag_seconds_bucket{le=\"0.01\"} 1")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_message_lag_seconds_bucket{le=\"0.075\"} 1")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_message_lag_seconds_bucket{le=\"0.1\"} 2")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_message_lag_seconds_bucket{le=\"0.15\"} 3")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_message_lag_seconds_bucket{le=\"3600\"} 3")) << out;
+  EXPECT_TRUE(Has(out, "sqs2pg_message_lag_seconds_sum 0.2")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_messages_in_flight 3")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_messages_in_flight_bytes 4096")) << out;
   EXPECT_TRUE(Has(out, "sqs2pg_queue_approximate_messages{state=\"visible\"} 100")) << out;

@@ -618,6 +618,16 @@ void Pipeline::Impl::ProcessBatch(std::vector<sqs::Message>& batch, WriterParts&
   if (options_.metrics != nullptr && written.ok()) {
     options_.metrics->ObserveBatch(
         batch.size(), std::chrono::duration<double>(Steady::now() - commit_started).count());
+    // Send-to-commit lag of each committed message (duplicates included: their ledger key was
+    // found in this commit). Messages without a SentTimestamp have none to measure.
+    const int64_t committed_ms = std::chrono::duration_cast<milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+    for (const sqs::Message* message : result.committed) {
+      if (message->sent_timestamp_ms <= 0) continue;
+      options_.metrics->ObserveMessageLag(
+          static_cast<double>(committed_ms - message->sent_timestamp_ms) / 1000.0);
+    }
   }
   if (!written.ok()) {
     // Whatever was not committed is not deleted: it is handed back or its visibility lapses.

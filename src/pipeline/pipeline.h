@@ -121,7 +121,8 @@ struct PipelineOptions {
   // After `stop`: how long to keep committing and deleting what is in hand.
   std::chrono::milliseconds shutdown_timeout{20000};
   // Optional (may be null; must outlive Run()): receives liveness beats from the receive and
-  // write loops, batch sizes and commit times, the count of messages held, and the shutdown.
+  // write loops, batch sizes and commit times, each committed message's send-to-commit lag, the
+  // count of messages held, and the shutdown.
   ops::Metrics* metrics = nullptr;
 };
 

@@ -8,7 +8,8 @@
 # Steps: YAML parsing and structural checks (tests/deploy/check_manifests.py, mandatory);
 # `kubectl kustomize` / `kustomize build`; kubeconform; `docker compose config`; hadolint;
 # Dockerfile checks against scripts/deps.sh and the built binary's libraries; systemd-analyze
-# verify and security. Exit status 1 if any step failed.
+# verify and security; where podman is installed, `scripts/image-check.sh --preflight` (the
+# tools and the FROM tags; the build itself is `make image-check`). Exit status 1 if any step failed.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -175,6 +176,22 @@ else
     printf '  not installed by the runtime stage: %s\n' "${missing[@]}"
     fail "Dockerfile: runtime libraries"
   fi
+fi
+
+# ---- the image, built for real (`make image-check`, not run here: it compiles everything) ----
+if ! have podman; then
+  skip "image: podman is not installed (make image-check builds the image with it and runs it)"
+else
+  status=0
+  out=$(bash scripts/image-check.sh --preflight 2>&1) || status=$?
+  case $status in
+    0) pass "image: ${out##*$'\n'}" ;;
+    77) skip "image: ${out##*image-check: }" ;;
+    *)
+      indent <<<"$out"
+      fail "image: scripts/image-check.sh --preflight"
+      ;;
+  esac
 fi
 
 # ---- systemd --------------------------------------------------------------------------------

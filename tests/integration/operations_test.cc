@@ -83,6 +83,10 @@ TEST_F(OperationsTest, MetricsAndProbesReflectTheRunAndHoldNoPersonalData) {
       << metrics;
   EXPECT_GE(Sample(metrics, "sqs2pg_batch_messages_count"), 1) << metrics;
   EXPECT_GE(Sample(metrics, "sqs2pg_commit_seconds_count"), 1) << metrics;
+  // Every inserted message has a send-to-commit lag (the emulator sends SentTimestamp), and in
+  // this quiet test it is far under a minute.
+  EXPECT_EQ(Sample(metrics, "sqs2pg_message_lag_seconds_count"), 40) << metrics;
+  EXPECT_EQ(Sample(metrics, "sqs2pg_message_lag_seconds_bucket{le=\"60\"}"), 40) << metrics;
   EXPECT_GE(Sample(metrics, "sqs2pg_sqs_request_seconds_count{operation=\"ReceiveMessage\"}"), 1)
       << metrics;
   EXPECT_GE(Sample(metrics, "sqs2pg_messages_in_flight"), 0) << metrics;
