@@ -99,7 +99,7 @@ bench: deps emulator
 
 # Builds sqs2pg (in BUILD_DIR, Release), then bench/soak.sh: sqs2pg run under a steady load for
 # SOAK_MINUTES (20) at SOAK_RATE msg/s (2000), sampled every 10 s; writes
-# bench/results/soak-<time>.csv, .png and .txt and fails if a criterion did not hold (docs/soak.md).
+# bench/results/soak-<time>.csv, .png and .txt and fails if a criterion did not hold (docs/performance.md, "The long soak").
 soak: deps emulator
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j$(JOBS) --target sqs2pg

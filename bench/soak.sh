@@ -2,7 +2,8 @@
 # sqs2pg's soak: `sqs2pg run` under a steady produced rate for a long time, sampled every 10 s, on
 # a throwaway PostgreSQL (durable defaults) and the SQS emulator (fauxqs), with ledger pruning on a
 # short keep window. Writes the samples as CSV, draws them as one PNG of small plots (gnuplot) and
-# checks the pass criteria; docs/soak.md explains what is measured and how to read the picture.
+# checks the pass criteria; docs/performance.md ("The long soak") explains what is measured and
+# how to read the picture.
 #
 #   1. sqs2pg run starts (--ledger-keep SOAK_LEDGER_KEEP, --ledger-prune-interval
 #      SOAK_PRUNE_INTERVAL, --metrics-addr on a free loopback port).

@@ -6,7 +6,7 @@
 //   node bench/soak_report.mjs --samples FILE --final FILE --csv OUT
 //
 // Prints a summary and one PASS or FAIL line per criterion; exits 1 if any failed. The criteria
-// (docs/soak.md says why each is so):
+// (docs/performance.md, "The long soak", says why each is so):
 //  1. No row lost or duplicated: every acknowledged send is one row (rows = distinct user_ids =
 //     messages sent, no row from elsewhere), nothing rejected, no send failed, and sqs2pg ended
 //     cleanly (exit 0 on SIGTERM).
