@@ -145,9 +145,8 @@ TEST_F(AlertsTest, PromtoolAcceptsALiveScrapeHoldingEveryMetricTheRulesAndDashbo
 
   RunningProcess run(ConsumeArgv("run", {"--metrics-addr", "127.0.0.1:0", "--wait-time", "1"}),
                      Sqs2pgTestEnv());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = MetricsPort(run.Output())) > 0; }, seconds(30)))
-      << run.Output();
+  const int port = WaitForMetricsPort(run);
+  ASSERT_GT(port, 0) << run.Output();
   std::string metrics;
   // Every family has its samples: the rows, the reject, both dependencies checked and the queue's
   // depth polled.
@@ -209,9 +208,8 @@ TEST(AlertsOutageTest, DatabaseOutageShowsInDependencyUpAndLedgerPruneFailures) 
                       cluster.url(), "--table", "user_logins", "--wait-time", "1", "--metrics-addr",
                       "127.0.0.1:0", "--ledger-prune-interval", "1"},
                      Sqs2pgTestEnv());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = MetricsPort(run.Output())) > 0; }, seconds(30)))
-      << run.Output();
+  const int port = WaitForMetricsPort(run);
+  ASSERT_GT(port, 0) << run.Output();
   std::string metrics;
   ASSERT_TRUE(WaitFor(
       [&] {

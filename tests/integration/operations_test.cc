@@ -52,9 +52,8 @@ TEST_F(OperationsTest, MetricsAndProbesReflectTheRunAndHoldNoPersonalData) {
 
   RunningProcess run(ConsumeArgv("run", {"--metrics-addr", "127.0.0.1:0", "--wait-time", "1"}),
                      Sqs2pgTestEnv());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = MetricsPort(run.Output())) > 0; }, seconds(30)))
-      << run.Output();
+  const int port = WaitForMetricsPort(run);
+  ASSERT_GT(port, 0) << run.Output();
   httplib::Client client("127.0.0.1", port);
 
   std::string metrics;
@@ -134,9 +133,8 @@ TEST(OperationsOutageTest, ReadyzFailsWhileTheDatabaseIsDownAndRecovers) {
       {Sqs2pgBinary(), "run", "--queue-url", queue_url, "--database-url", cluster.url(), "--table",
        "user_logins", "--wait-time", "1", "--metrics-addr", "127.0.0.1:0"},
       Sqs2pgTestEnv());
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = MetricsPort(run.Output())) > 0; }, seconds(30)))
-      << run.Output();
+  const int port = WaitForMetricsPort(run);
+  ASSERT_GT(port, 0) << run.Output();
   httplib::Client client("127.0.0.1", port);
   const auto ready_status = [&] {
     auto res = client.Get("/readyz");

@@ -169,9 +169,8 @@ TEST_F(PipelineHardeningTest, HeldBodiesAreBoundedInBytes) {
   RunningProcess drain(ConsumeArgv("drain", {"--receivers", "1", "--metrics-addr", "127.0.0.1:0",
                                              "--visibility-timeout", "60"}),
                        env);
-  int port = 0;
-  ASSERT_TRUE(WaitFor([&] { return (port = MetricsPort(drain.Output())) > 0; }, seconds(30)))
-      << drain.Output();
+  const int port = WaitForMetricsPort(drain);
+  ASSERT_GT(port, 0) << drain.Output();
   ASSERT_TRUE(WaitFor([&] { return SomeoneWaitsOnTheTable(); }, seconds(60))) << drain.Output();
   double most_messages = 0;
   double most_bytes = 0;

@@ -47,11 +47,8 @@ TEST_F(ReceiverScalingTest, RisesUnderABacklogStaysUnderTheMaximumAndFallsBackWh
   RunningProcess run(ConsumeArgv("run", {"--receivers-max", "5", "--metrics-addr", "127.0.0.1:0",
                                          "--log-level", "debug", "--wait-time", "1"}),
                      Sqs2pgTestEnv());
-  int port = 0;
   const auto until = Steady::now() + seconds(120);
-  while (Steady::now() < until && (port = MetricsPort(run.Output())) == 0) {
-    std::this_thread::sleep_for(milliseconds(50));
-  }
+  const int port = WaitForMetricsPort(run, seconds(120));
   ASSERT_GT(port, 0) << run.Output();
   // Everything committed, then the polls fall back to the minimum on the empty queue.
   while (Steady::now() < until && Count("SELECT count(*) FROM " + table_) < kN) {

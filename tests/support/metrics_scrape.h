@@ -32,4 +32,14 @@ bool WaitFor(Condition condition, std::chrono::seconds timeout) {
   return condition();
 }
 
+// Waits up to `timeout` for `process` (a RunningProcess, BackgroundProcess, ...: anything with
+// Output()) to log the port it serves metrics on; that port, or 0 if it never did.
+template <typename Process>
+int WaitForMetricsPort(const Process& process,
+                       std::chrono::seconds timeout = std::chrono::seconds(30)) {
+  int port = 0;
+  WaitFor([&] { return (port = MetricsPort(process.Output())) > 0; }, timeout);
+  return port;
+}
+
 }  // namespace sqs2pg::testing
