@@ -12,6 +12,7 @@
 //   transform.json   Google Benchmark's --benchmark_format=json output of transform_bench
 //   sink.json        sink_bench's output (levels of ledger keys, the prune)
 //   loop-<N>.json    the no-work client (sqs_loop_bench) with N threads, plus {launch_ms, exit_ms,
+//                    empty_at_ms (timed with the same watcher beside it as sqs2pg's drains),
 //                    process_cpu_seconds, peak_rss_kb}
 //   ceiling.json     bench/ceiling.mjs's output (fetch client)
 //   e2e-<K>.json     round K's sqs2pg drain with the main flags (see run.sh's run_drain; default:

@@ -226,6 +226,28 @@ cpu_stages_json() {
 # run_drain LABEL PART QUEUE ENDPOINT COUNT [FLAGS...]: one `sqs2pg drain` of a full queue into an
 # empty user_logins, timed from launch to exit and to the queue's last delete; writes
 # $parts/PART.json.
+# watch_start QUEUE FILE: a watcher (ceiling.mjs --wait-empty) that notes in FILE when QUEUE holds
+# nothing, visible or in flight: when the last delete of the consumer beside it landed.
+watch_start() {
+  node "$bench_dir/ceiling.mjs" --endpoint "$SQS_ENDPOINT" --queue-url "$1" --wait-empty >"$2" &
+  watch_pid=$!
+}
+
+# watch_stop FILE EXIT_MS: once the consumer has exited, lets the watcher see the queue empty (or
+# stops it), then sets watched_empty_ms to the time it saw it empty (EXIT_MS if it did not say).
+watch_stop() {
+  for _ in {1..100}; do
+    kill -0 "$watch_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill "$watch_pid" 2>/dev/null || true
+  wait "$watch_pid" 2>/dev/null || true
+  watch_pid=
+  watched_empty_ms=$(node -p \
+    'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).empty_at_ms' "$1" \
+    2>/dev/null || echo "$2")
+}
+
 run_drain() {
   local label=$1 part=$2 queue=$3 endpoint=$4 expected=$5
   shift 5
@@ -235,9 +257,7 @@ run_drain() {
   if [[ $(pg_sql -At -c "SELECT to_regclass('sqs2pg_ledger') IS NOT NULL") == t ]]; then
     pg_sql -c 'TRUNCATE sqs2pg_ledger'
   fi
-  node "$bench_dir/ceiling.mjs" --endpoint "$SQS_ENDPOINT" --queue-url "$queue" --wait-empty \
-    >"$watch_file" &
-  watch_pid=$!
+  watch_start "$queue" "$watch_file"
   local emulator_cpu0 preempted0
   emulator_cpu0=$(proc_cpu "$SQS_PID")
   preempted0=$(proc_preempted "$SQS_PID")
@@ -255,15 +275,8 @@ run_drain() {
     exit 1
   fi
   # The queue is empty once drain has returned: the watcher has seen it, or will at its next look.
-  for _ in {1..100}; do
-    kill -0 "$watch_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  kill "$watch_pid" 2>/dev/null || true
-  wait "$watch_pid" 2>/dev/null || true
-  watch_pid=
-  empty_ms=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).empty_at_ms' \
-    "$watch_file" 2>/dev/null || echo "$exit_ms")
+  watch_stop "$watch_file" "$exit_ms"
+  empty_ms=$watched_empty_ms
   rows=$(pg_sql -At -c 'SELECT count(*) FROM user_logins')
   if ((rows != expected)); then
     echo "bench: FAILED: user_logins has $rows rows after $label, expected $expected" >&2
@@ -315,11 +328,18 @@ run_loop() {
   echo "bench: no-work SqsClient loop: publishing $count events, then draining them with" \
     "$threads thread(s)" >&2
   queue=$(fresh_queue "bench-$part" "$count")
+  # The same watcher as beside every sqs2pg drain (run_drain), so that both are timed under the
+  # same load: a node process starting and a GetQueueAttributes every 25 ms on the emulator.
+  local watch_file=$SERVICES_DIR/$part.watch empty_ms
+  watch_start "$queue" "$watch_file"
   launch_ms=$(now_ms)
   timed "$SERVICES_DIR/$part.time" "$bin_dir/sqs_loop_bench" --queue-url "$queue" \
     --endpoint-url "$SQS_ENDPOINT" --threads "$threads" >"$parts/$part.json"
   exit_ms=$(now_ms)
+  watch_stop "$watch_file" "$exit_ms"
+  empty_ms=$watched_empty_ms
   merge_json "$parts/$part.json" "{\"launch_ms\": $launch_ms, \"exit_ms\": $exit_ms,
+    \"empty_at_ms\": $empty_ms,
     \"process_cpu_seconds\": $(cpu_seconds "$SERVICES_DIR/$part.time"),
     \"peak_rss_kb\": $(peak_rss_kb "$SERVICES_DIR/$part.time")}"
   echo "bench: no-work loop, $threads thread(s): $count messages in $((exit_ms - launch_ms)) ms" \

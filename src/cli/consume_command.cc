@@ -174,10 +174,9 @@ int ConsumeCommand(const Settings& settings, bool stop_when_empty) {
   options.receivers_min = settings.receivers_min;
   options.receivers_max = std::max(settings.receivers_min, settings.receivers_max);
   // Deletes keep pace with receives: one DeleteMessageBatch per 10 messages, like a receive, so
-  // as many calls in flight (at 20 ms per call, 4 deleters cap a drain at 2,000 msg/s). Idle
-  // deleters only wait on the delete queue.
-  options.deleters =
-      std::max(4, options.receivers_auto ? options.receivers_max : options.receivers);
+  // as many calls in flight (at 20 ms per call, 4 deleters cap a drain at 2,000 msg/s). With
+  // auto receivers the pipeline adds deleters as it adds receivers.
+  options.deleters = std::max(4, options.receivers);
   options.max_batch_messages = static_cast<size_t>(settings.batch_size);
   options.max_held_bytes = static_cast<size_t>(settings.max_held_bytes);
   options.max_batch_delay = std::chrono::milliseconds(settings.batch_delay_ms);

@@ -18,6 +18,7 @@
 #include "ops/thread_cpu.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/in_flight.h"
+#include "pipeline/receiver_scaler.h"
 #include "pipeline/visibility_windows.h"
 
 namespace sqs2pg::pipeline {
@@ -36,14 +37,10 @@ constexpr char kReasonAttribute[] = "sqs2pg_reject_reason";
 constexpr char kSourceIdAttribute[] = "sqs2pg_source_message_id";
 // Drain: the confirming look at the queue's counts comes this long after the first; after a look
 // that finds messages, the next one waits kDrainRecheck.
-constexpr milliseconds kDrainConfirm(100);
+constexpr milliseconds kDrainConfirm(50);
 constexpr milliseconds kDrainRecheck(500);
 // Short polls (WaitTimeSeconds 0) that bring less than a full batch wait this long before the next.
 constexpr milliseconds kShortPollPause(100);
-// Auto receivers: the least time between two additions, and between two removals after a
-// partly filled receive (an empty one removes at once).
-constexpr std::chrono::nanoseconds kGrowEvery = milliseconds(20);
-constexpr std::chrono::nanoseconds kShrinkEvery = milliseconds(250);
 
 // SIGURG interrupts a receiver's blocking poll() (libcurl then calls its progress callback, which
 // sees the cancel flag and abandons the exchange) instead of waiting up to a second for the next
@@ -106,7 +103,8 @@ class Pipeline::Impl {
         windows_(VisibilityWindowsFor(options_.visibility_timeout_seconds)),
         inbox_capacity_(std::max<size_t>(options_.max_batch_messages * 2, kSqsBatchLimit)),
         inbox_(inbox_capacity_),
-        deletes_(1024) {}
+        deletes_(1024),
+        scaler_(options_.receivers_min, options_.receivers_max, 2) {}
 
   Status Run();
 
@@ -114,6 +112,8 @@ class Pipeline::Impl {
   void ReceiverLoop(int index);
   // Starts receiver threads until `count` exist (never after a stop).
   void EnsureReceiverThreads(int count);
+  // Starts deleter threads until `count` exist (never once the delete queue is closed).
+  void EnsureDeleterThreads(int count);
   // Auto receivers: one receive brought `messages`.
   void AdjustReceivers(size_t messages);
   // Abandons the long polls in progress (cancel flag, and a SIGURG to every receiver thread).
@@ -182,11 +182,17 @@ class Pipeline::Impl {
   std::atomic<int> writers_running_{0};
   std::atomic<int> receivers_running_{0};
   std::atomic<int> target_receivers_{0};
-  std::atomic<int64_t> last_scaled_ns_{0};
+  std::mutex scaling_mu_;
+  ReceiverScaler scaler_;  // receivers_auto: decides target_receivers_; guarded by scaling_mu_
+  std::mutex deleters_mu_;
+  // At least options_.deleters; with receivers_auto, as many as the most receivers so far.
+  std::vector<std::thread> deleter_threads_;  // guarded by deleters_mu_
   std::mutex receivers_mu_;
   std::condition_variable receivers_cv_;       // parked receivers wait here for a higher target
   std::vector<std::thread> receiver_threads_;  // guarded by receivers_mu_
   std::atomic<bool> stop_heartbeat_{false};
+  std::mutex heartbeat_mu_;
+  std::condition_variable heartbeat_cv_;
   std::atomic<int64_t> shutdown_deadline_ns_{std::numeric_limits<int64_t>::max()};
 
   // Drain bookkeeping: a message is "unfinished" from receipt until its batch is fully handled.
@@ -238,10 +244,7 @@ Status Pipeline::Impl::Run() {
   if (writers_.empty()) return InvalidArgumentError("the pipeline needs at least one writer");
   InstallPollInterrupt();
   const int first_receivers =
-      options_.receivers_auto
-          ? std::clamp(2, std::max(1, options_.receivers_min),
-                       std::max(std::max(1, options_.receivers_min), options_.receivers_max))
-          : std::max(1, options_.receivers);
+      options_.receivers_auto ? scaler_.target() : std::max(1, options_.receivers);
   spdlog::debug(
       "pipeline: {} receivers{}, {} writers, {} deleters, batches of up to {} messages or {} ms, "
       "visibility {} s, at most {} messages held",
@@ -251,8 +254,7 @@ Status Pipeline::Impl::Run() {
           : std::string(),
       writers_.size(), options_.deleters, options_.max_batch_messages,
       options_.max_batch_delay.count(), options_.visibility_timeout_seconds, max_held_);
-  std::vector<std::thread> deleters;
-  for (int i = 0; i < options_.deleters; ++i) deleters.emplace_back([this] { DeleterLoop(); });
+  EnsureDeleterThreads(std::max(options_.deleters, first_receivers));
   std::thread heartbeat([this] { HeartbeatLoop(); });
   std::vector<std::thread> writers;
   writers_running_ = static_cast<int>(writers_.size());
@@ -323,7 +325,7 @@ Status Pipeline::Impl::Run() {
   bool deadline_enforced = false;
   const auto wait_for = [&](const std::function<bool()>& done) {
     while (!done()) {
-      std::this_thread::sleep_for(milliseconds(20));
+      std::this_thread::sleep_for(milliseconds(2));
       if (stop_requested && !deadline_enforced && PastShutdownDeadline()) {
         spdlog::warn("shutdown timeout reached; abandoning polls and cancelling any commit");
         AbandonPolls();
@@ -344,8 +346,16 @@ Status Pipeline::Impl::Run() {
   wait_for([this] { return writers_running_.load() == 0; });
   for (auto& t : writers) t.join();
   deletes_.Close();
-  for (auto& t : deleters) t.join();
-  stop_heartbeat_ = true;
+  {
+    std::lock_guard<std::mutex> lock(deleters_mu_);
+    for (auto& t : deleter_threads_) t.join();
+    deleter_threads_.clear();
+  }
+  {
+    std::lock_guard<std::mutex> lock(heartbeat_mu_);
+    stop_heartbeat_ = true;
+  }
+  heartbeat_cv_.notify_all();
   heartbeat.join();
   ReleaseUnfinished();
 
@@ -385,30 +395,29 @@ void Pipeline::Impl::AbandonPolls() {
 
 void Pipeline::Impl::AdjustReceivers(size_t messages) {
   if (!options_.receivers_auto) return;
-  const int64_t now = NowNanos();
-  const int64_t last = last_scaled_ns_.load();
-  int target = target_receivers_.load();
-  int next = target;
-  if (messages == kSqsBatchLimit) {
-    // More supply than polls: half as many again (at least one), while the writers keep up.
-    // Growing by one per 20 ms took 1.2 s to reach 64 polls behind a 20 ms round trip, a third of
-    // a 40,000-message drain; by half, 2 -> 64 takes ten steps, 200 ms.
-    if (target < options_.receivers_max && now - last >= kGrowEvery.count() &&
-        inbox_.size() < inbox_capacity_ / 2 && !MustHoldOff()) {
-      next = std::min(options_.receivers_max, target + std::max(1, target / 2));
-    }
-  } else if (target > options_.receivers_min &&
-             (messages == 0 || now - last >= kShrinkEvery.count())) {
-    next = target - 1;  // fewer messages than polls can take: one fewer
+  const bool may_grow = inbox_.size() < inbox_capacity_ / 2 && !MustHoldOff();
+  int target;
+  int next;
+  {
+    std::lock_guard<std::mutex> lock(scaling_mu_);  // so target_receivers_ follows in order
+    next = scaler_.OnReceive(messages, may_grow, NowNanos());
+    target = target_receivers_.exchange(next);
   }
-  if (next == target || !target_receivers_.compare_exchange_strong(target, next)) return;
-  last_scaled_ns_ = now;
+  if (next == target) return;
   spdlog::debug("receivers: {} -> {} (a receive brought {})", target, next, messages);
   stats_.receivers = next;
   if (options_.metrics != nullptr) options_.metrics->SetReceivers(next);
   if (next > target) {
     EnsureReceiverThreads(next);
+    EnsureDeleterThreads(std::max(options_.deleters, next));
     receivers_cv_.notify_all();
+  }
+}
+
+void Pipeline::Impl::EnsureDeleterThreads(int count) {
+  std::lock_guard<std::mutex> lock(deleters_mu_);
+  while (static_cast<int>(deleter_threads_.size()) < count && !deletes_.ClosedAndEmpty()) {
+    deleter_threads_.emplace_back([this] { DeleterLoop(); });
   }
 }
 
@@ -909,7 +918,13 @@ void Pipeline::Impl::HeartbeatLoop() {
   const milliseconds period = windows_.heartbeat_period;
   auto next = Steady::now() + period;
   while (!stop_heartbeat_.load()) {
-    std::this_thread::sleep_for(std::min<Steady::duration>(milliseconds(50), next - Steady::now()));
+    {
+      // Woken at once by the end of the run rather than at its next step.
+      std::unique_lock<std::mutex> lock(heartbeat_mu_);
+      heartbeat_cv_.wait_for(lock,
+                             std::min<Steady::duration>(milliseconds(50), next - Steady::now()),
+                             [this] { return stop_heartbeat_.load(); });
+    }
     if (options_.metrics != nullptr) {
       options_.metrics->SetMessagesHeld(static_cast<int64_t>(in_flight_.size()),
                                         static_cast<int64_t>(in_flight_.bytes()));

@@ -32,15 +32,18 @@
 //    receipt is within a quarter of the visibility timeout of lapsing, so a slow SQS (slow deletes
 //    and extensions) or a slow database slows receiving instead of causing redeliveries.
 //
-// Receivers that scale themselves (receivers_auto): polls start at 2; half as many again (at
-// least one, at most one step per 20 ms) are added while receives come back full (10 messages)
-// and nothing holds receiving back (the writers keep up: the inbox is less than half full and
-// the backpressure below is off); one is taken away when a receive comes back partly filled or
-// empty; always between receivers_min and receivers_max.
+// Receivers that scale themselves (receivers_auto): polls start at 2 and follow a hill climb on
+// the receive rate (pipeline/receiver_scaler.h): while receives come back full and nothing holds
+// receiving back (the writers keep up: the inbox is less than half full and the backpressure
+// below is off), the count doubles as long as each doubling raises the rate (by at least a
+// quarter of what the added polls would bring), and a doubling that did not is undone; one poll
+// is taken away when a receive comes back empty (and one per 250 ms while they come back partly
+// filled); always between receivers_min and receivers_max. Deleter threads follow: at least
+// `deleters`, and as many as the most receivers so far.
 // An idle queue is watched by receivers_min long polls.
 //
 // Modes: drain (options.drain) returns once the queue holds nothing, visible or in flight, except
-// the rejects this run left there: once nothing is in hand, two looks at the queue's counts 100 ms
+// the rejects this run left there: once nothing is in hand, two looks at the queue's counts 50 ms
 // apart, with no message received between them, say so. A drain short-polls by default
 // (WaitTimeSeconds 0, paced by 100 ms when a receive brings less than a full batch), so that no
 // long poll is left on the server when it exits: an abandoned long poll could still take a
@@ -93,6 +96,7 @@ struct PipelineOptions {
   bool receivers_auto = false;
   int receivers_min = 1;
   int receivers_max = 64;
+  // DeleteMessageBatch calls in flight at most (with receivers_auto, at least this many).
   int deleters = 4;
   int wait_time_seconds = 20;
   int visibility_timeout_seconds = 60;

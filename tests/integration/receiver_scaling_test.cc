@@ -1,14 +1,17 @@
 // Fast by default (issue 16): receivers that scale themselves, and a drain that ends as soon as
 // the queue is empty.
 //  - ReceiverScaling: under a backlog the count of polls rises above its start (2), never past
-//    --receivers-max, and falls back to --receivers-min once the queue is empty. Counts and
-//    scaling events (the debug log's "receivers: a -> b" lines and the sqs2pg_receivers gauge),
-//    never times.
+//    --receivers-max, and falls back to --receivers-min once the queue is empty. Behind a round
+//    trip that each poll overlaps (the fault proxy delaying ReceiveMessage) it climbs to the
+//    maximum; where more polls cannot raise the rate (the proxy answering ReceiveMessage one at a
+//    time) it undoes its probe and stays low. Counts and scaling events (the debug log's
+//    "receivers: a -> b" lines and the sqs2pg_receivers gauge), never times.
 //  - A drain whose long polls are still outstanding (--wait-time 20) exits once the queue is
 //    empty instead of waiting them out, and loses nothing; an idle queue is watched by at most
 //    2 polls.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <regex>
 #include <string>
@@ -20,6 +23,7 @@
 #include "support/run_output.h"
 #include "support/sqs2pg_fixture.h"
 #include "support/sqs_test_env.h"
+#include "support/stand_in.h"
 
 namespace sqs2pg::testing {
 namespace {
@@ -67,14 +71,65 @@ TEST_F(ReceiverScalingTest, RisesUnderABacklogStaysUnderTheMaximumAndFallsBackWh
   ASSERT_FALSE(events.empty()) << Tail(result.output);
   int most = 0;
   for (const auto& [from, to] : events) {
-    EXPECT_EQ(std::abs(to - from), 1) << from << " -> " << to;
+    EXPECT_NE(from, to);
     EXPECT_GE(to, 1);
     EXPECT_LE(to, 5);
+    if (to > from) {
+      EXPECT_LE(to, 2 * from) << from << " -> " << to;  // growth doubles at most
+    }
     most = std::max(most, to);
   }
   EXPECT_EQ(events.front().first, 2);  // the start
   EXPECT_GT(most, 2) << "never rose under a backlog of " << kN;
   EXPECT_EQ(events.back().second, 1);  // back to --receivers-min
+  ExpectExactlyOnce(kN);
+}
+
+// The highest count of polls in a run's scaling events.
+int MostReceivers(const std::vector<std::pair<int, int>>& events) {
+  int most = 0;
+  for (const auto& [from, to] : events) most = std::max({most, from, to});
+  return most;
+}
+
+BoundedRun DrainVia(const FaultProxy& proxy, const std::vector<std::string>& argv) {
+  std::vector<std::string> env = Sqs2pgTestEnv();
+  env.push_back("AWS_ENDPOINT_URL=" + proxy.endpoint());  // later entries replace earlier ones
+  return RunWithDeadline(argv, env, seconds(120), seconds(30));
+}
+
+// Every receive takes 50 ms, and polls overlap: each added poll adds its share of the rate, so the
+// count climbs to the maximum.
+TEST_F(ReceiverScalingTest, ClimbsToTheMaximumWhileEachPollAddsRate) {
+  constexpr int kN = 6000;
+  SendBodies(*sqs_, queue_url_, LoginEvents(kN));
+  FaultProxy proxy({"--delay-action", "ReceiveMessage:50"});
+  ASSERT_FALSE(proxy.endpoint().empty()) << "sqs_fault_proxy did not start";
+  BoundedRun drain =
+      DrainVia(proxy, ConsumeArgv("drain", {"--receivers-max", "12", "--log-level", "debug"}));
+  ASSERT_TRUE(drain.finished) << Tail(drain.run.output);
+  ASSERT_EQ(drain.run.exit_code, 0) << Tail(drain.run.output);
+  const std::vector<std::pair<int, int>> events = ScalingEvents(drain.run.output);
+  EXPECT_EQ(MostReceivers(events), 12) << Tail(drain.run.output);
+  for (const auto& [from, to] : events) EXPECT_LE(to, 12);
+  ExpectExactlyOnce(kN);
+}
+
+// The proxy answers one ReceiveMessage at a time: more polls only queue behind each other. The
+// scaler probes (2 -> 4), sees no gain, undoes it, and never goes higher.
+TEST_F(ReceiverScalingTest, UndoesAProbeThatDoesNotRaiseTheRate) {
+  constexpr int kN = 3000;
+  SendBodies(*sqs_, queue_url_, LoginEvents(kN));
+  FaultProxy proxy({"--delay-action", "ReceiveMessage:10", "--serialize-action", "ReceiveMessage"});
+  ASSERT_FALSE(proxy.endpoint().empty()) << "sqs_fault_proxy did not start";
+  BoundedRun drain = DrainVia(proxy, ConsumeArgv("drain", {"--log-level", "debug"}));
+  ASSERT_TRUE(drain.finished) << Tail(drain.run.output);
+  ASSERT_EQ(drain.run.exit_code, 0) << Tail(drain.run.output);
+  const std::vector<std::pair<int, int>> events = ScalingEvents(drain.run.output);
+  ASSERT_FALSE(events.empty()) << Tail(drain.run.output);
+  EXPECT_EQ(events.front(), std::make_pair(2, 4)) << "the probe";
+  EXPECT_EQ(events[1], std::make_pair(4, 2)) << "the probe undone";
+  EXPECT_LE(MostReceivers(events), 4) << Tail(drain.run.output);
   ExpectExactlyOnce(kN);
 }
 

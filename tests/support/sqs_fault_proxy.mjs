@@ -10,7 +10,7 @@
 //        [--fault-phase before|after|both] [--stall-ms 1500] [--max-faults N]
 //        [--only-actions A,B] [--exclude-actions A,B]
 //        [--failed-delete-rate R] [--failed-delete-once]
-//        [--delay-action Action:ms]...
+//        [--delay-action Action:ms]... [--serialize-action Action]...
 //
 // Contract:
 //  - Listens on 127.0.0.1 (--port 0: a port the OS picks) and prints exactly one line on stdout,
@@ -48,6 +48,9 @@
 //  - --delay-action Action:ms (repeatable) holds each request of that action for ms before doing
 //    anything else with it. A request whose client disconnects while it is held (or stalled) is
 //    never forwarded: it models a process that died before its request reached SQS.
+//  - --serialize-action Action (repeatable) handles that action's requests one at a time, in
+//    arrival order (each, its delay included, after the previous one has been answered): a server
+//    whose rate for that action does not grow with the client's concurrency.
 //  - GET /__stats answers JSON counters: requests and forwarded per action, faults per kind, per
 //    phase and per action, failed_delete_entries, delayed per action, dropped_client_gone,
 //    upstream_errors. Tests assert on it that faults were really injected. It also reports, from
@@ -109,6 +112,7 @@ function parseArgs(argv) {
     failedDeleteRate: 0,
     failedDeleteOnce: false,
     delays: new Map(),
+    serialize: new Set(),
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -163,6 +167,10 @@ function parseArgs(argv) {
         o.delays.set(m[1], Number(m[2]));
         break;
       }
+      case "--serialize-action":
+        if (!/^[A-Za-z]+$/.test(value)) usage(`--serialize-action wants an action, not '${value}'`);
+        o.serialize.add(value);
+        break;
       default:
         usage(`unknown flag '${flag}'`);
     }
@@ -384,7 +392,26 @@ function noteDeletes(body) {
   }
 }
 
+// --serialize-action: per action, the promise the next request of that action waits for.
+const serialTails = new Map();
+
 async function handle(req, res, body) {
+  const target = req.headers["x-amz-target"];
+  const action =
+    typeof target === "string" && target.startsWith("AmazonSQS.") ? target.slice(10) : null;
+  if (action === null || !opts.serialize.has(action)) return handleNow(req, res, body);
+  const previous = serialTails.get(action) ?? Promise.resolve();
+  let release;
+  serialTails.set(action, new Promise((resolve) => (release = resolve)));
+  await previous;
+  try {
+    await handleNow(req, res, body);
+  } finally {
+    release();
+  }
+}
+
+async function handleNow(req, res, body) {
   const target = req.headers["x-amz-target"];
   const action =
     typeof target === "string" && target.startsWith("AmazonSQS.") ? target.slice(10) : null;
