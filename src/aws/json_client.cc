@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "aws/errors.h"
 #include "aws/sigv4.h"
 #include "aws/url.h"
 #include "base/backoff.h"
@@ -25,24 +26,6 @@ std::string_view Between(std::string_view s, std::string_view open, std::string_
   const size_t from = start + open.size();
   const size_t end = s.find(close, from);
   return end == std::string_view::npos ? std::string_view{} : s.substr(from, end - from);
-}
-
-std::string_view StripException(std::string_view code) {
-  constexpr std::string_view kSuffix = "Exception";
-  if (code.size() > kSuffix.size() && code.ends_with(kSuffix)) code.remove_suffix(kSuffix.size());
-  return code;
-}
-
-bool IsUnauthenticatedCode(std::string_view code) {
-  static constexpr std::array<std::string_view, 7> kCodes = {
-      "InvalidClientTokenId", "UnrecognizedClient", "SignatureDoesNotMatch",     "ExpiredToken",
-      "IncompleteSignature",  "RequestExpired",     "MissingAuthenticationToken"};
-  return std::find(kCodes.begin(), kCodes.end(), StripException(code)) != kCodes.end();
-}
-
-bool IsThrottlingCode(std::string_view code) {
-  return code.find("Throttl") != std::string_view::npos || code == "TooManyRequestsException" ||
-         code == "RequestLimitExceeded" || code == "LimitExceededException";
 }
 
 }  // namespace
@@ -147,25 +130,15 @@ Status AwsJsonClient::ErrorStatus(std::string_view operation, std::string_view r
       error.code.empty() ? "HTTP " + std::to_string(response.status) : error.code;
   const std::string server_message = TruncateUtf8(error.message, kMaxServerMessageChars);
   const std::string detail = server_message.empty() ? code : code + ": " + server_message;
-  if (error.code.find("AccessDenied") != std::string::npos) {
+  const std::vector<std::string_view> not_found(options_.not_found_codes.begin(),
+                                                options_.not_found_codes.end());
+  StatusCode status_code = ClassifyErrorCode(error.code, not_found);
+  if (status_code == StatusCode::kPermissionDenied) {
     return PermissionDeniedError("access denied: " + options_.signing_name + ":" +
                                  std::string(operation) + " on " + std::string(resource) + " (" +
                                  detail + ")");
   }
-  StatusCode status_code = StatusCode::kInternal;
-  const long http = response.status;
-  if (IsUnauthenticatedCode(error.code) || http == 401) {
-    status_code = StatusCode::kUnauthenticated;
-  } else if (std::find(options_.not_found_codes.begin(), options_.not_found_codes.end(),
-                       error.code) != options_.not_found_codes.end()) {
-    status_code = StatusCode::kNotFound;
-  } else if (IsThrottlingCode(error.code) || http >= 500 || http == 408 || http == 429) {
-    status_code = StatusCode::kUnavailable;
-  } else if (http == 403) {
-    status_code = StatusCode::kPermissionDenied;
-  } else if (http >= 400 && http < 500) {
-    status_code = StatusCode::kInvalidArgument;
-  }
+  if (status_code == StatusCode::kOk) status_code = ClassifyHttpStatus(response.status);
   return Status(status_code, std::string(operation) + ": " + detail);
 }
 

@@ -6,21 +6,19 @@
 //    X-Amz-Target "<target_prefix>.<operation>" and the given JSON body, signed for
 //    Options::signing_name and Options::region at the Clock's WallNow(). A 2xx answer's body is
 //    returned; anything else becomes a Status.
-//  - Retries: a transport failure, HTTP 5xx/408/429 or a throttling code is retried up to
+//  - Retries: a transport failure or any answer classified kUnavailable (throttling and server
+//    fault codes, HTTP 408/429/500/502/503/504: aws/errors.h) is retried up to
 //    Options::max_attempts attempts in total, with exponential backoff and full jitter (base
 //    100 ms, cap 2 s) slept through the Clock, while the client's RetryBudget has tokens. Every
 //    other failure is returned at once.
 //  - Errors: the error code comes from the JSON body's __type, code or Code (the part after '#'),
-//    else the
-//    x-amzn-ErrorType header (the part before ':'), else an XML <Code> (some emulators answer
-//    authorization failures in XML); the message from "message"/"Message" or <Message>. Codes
-//    containing AccessDenied are kPermissionDenied with the one-line message
+//    else the x-amzn-ErrorType header (the part before ':'), else an XML <Code> (some emulators
+//    answer authorization failures in XML); the message from "message"/"Message" or <Message>. The
+//    code, then the HTTP status, are classified as aws/errors.h says, with Options::not_found_codes
+//    as the service's kNotFound codes. Codes containing AccessDenied are kPermissionDenied with the
+//    one-line message
 //      "access denied: <signing_name>:<operation> on <resource> (<code>: <server message>)"
-//    naming the IAM action and the resource that were refused. InvalidClientTokenId,
-//    UnrecognizedClient, SignatureDoesNotMatch, ExpiredToken(Exception), IncompleteSignature,
-//    MissingAuthenticationToken, RequestExpired and HTTP 401 are kUnauthenticated; codes in
-//    Options::not_found_codes kNotFound; throttling, 5xx, 408 and 429 kUnavailable; other 403s
-//    kPermissionDenied; other 4xx kInvalidArgument; the rest kInternal. Other messages read
+//    naming the IAM action and the resource that were refused. Other messages read
 //    "<operation>: <code>: <server message>" (the server's message at most 200 characters; the
 //    caller adds which resource it was about). A credentials source that is not configured is
 //    kUnauthenticated. Transport failures keep the transport's code, with the operation and

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "aws/errors.h"
 #include "aws/hashing.h"
 #include "aws/sigv4.h"
 #include "aws/url.h"
@@ -155,9 +156,8 @@ Result<SqsClient::Exchange> SqsClient::Call(std::string_view operation, const En
             TruncateUtf8(wire.decode_error(*response).message, 200) + ")");
       }
       const ErrorInfo error = wire.decode_error(*response);
-      const bool throttled = response->status == 429 ||
-                             error.code.find("Throttl") != std::string::npos ||
-                             error.code == "RequestThrottled" || error.code == "OverLimit";
+      const bool throttled = response->status == 429 || aws::IsThrottlingCode(error.code) ||
+                             aws::IsThrottlingCode(error.query_code);
       observe(throttled ? "throttled" : "error");
       failure = StatusFromError(operation, response->status, error);
     } else {

@@ -8,15 +8,12 @@
 //    "<operation>: <code>: <server message, at most 200 characters>" ("HTTP <status>" stands in
 //    for a missing code). The server's message never contains our bodies, receipt handles or
 //    secrets, so it is safe to keep.
-//  - Codes: QueueDoesNotExist / AWS.SimpleQueueService.NonExistentQueue -> kNotFound;
-//    *AccessDenied* -> kPermissionDenied; InvalidClientTokenId, SignatureDoesNotMatch,
-//    ExpiredToken, IncompleteSignature, MissingAuthenticationToken, UnrecognizedClient,
-//    RequestExpired -> kUnauthenticated; throttling and server faults (ThrottlingException,
-//    RequestThrottled, ServiceUnavailable, InternalError, InternalFailure, KmsThrottled, OverLimit)
-//    and HTTP 408/429/500/502/503/504 -> kUnavailable; QueueDeletedRecently, QueueNameExists,
-//    UnsupportedOperation and other Kms* codes -> kFailedPrecondition; other 401 ->
-//    kUnauthenticated; other 403 -> kPermissionDenied; other 4xx -> kInvalidArgument; anything
-//    else -> kInternal. A trailing "Exception" on a code is ignored when matching.
+//  - Codes: as aws/errors.h classifies them (credentials, throttling, server faults, AccessDenied,
+//    then the HTTP status), with SQS's own: QueueDoesNotExist /
+//    AWS.SimpleQueueService.NonExistentQueue -> kNotFound; QueueDeletedRecently, QueueNameExists,
+//    UnsupportedOperation and the Kms* codes of server-side encryption (other than KmsThrottled and
+//    KmsAccessDenied) -> kFailedPrecondition. The modern code decides first, then the legacy one,
+//    then the HTTP status.
 //  - Pure functions; thread-safe.
 #pragma once
 
