@@ -2,6 +2,8 @@
 // The threads' loops are in receivers.cc, writers.cc and settle.cc (pipeline_impl.h).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "pipeline/pipeline_impl.h"
 
 namespace sqs2pg::pipeline {
@@ -117,14 +119,15 @@ Status Pipeline::Impl::Run() {
   // back and its messages are handed back like the rest.
   bool deadline_enforced = false;
   const auto wait_for = [&](const std::function<bool()>& done) {
-    while (!done()) {
+    // Looks every 2 ms (the drain's exit waits on it); signals again at most every 20 ms.
+    for (int round = 1; !done(); ++round) {
       std::this_thread::sleep_for(milliseconds(2));
       if (stop_requested && !deadline_enforced && PastShutdownDeadline()) {
         spdlog::warn("shutdown timeout reached; abandoning polls and cancelling any commit");
         AbandonPolls();
         for (WriterParts& w : writers_) w.sink->CancelCurrentQuery();
         deadline_enforced = true;
-      } else if (cancel_receives_.load() && receivers_running_.load() > 0) {
+      } else if (round % 10 == 0 && cancel_receives_.load() && receivers_running_.load() > 0) {
         AbandonPolls();  // again: a receiver may have been between its check and its poll
       }
     }

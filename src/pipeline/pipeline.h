@@ -36,7 +36,9 @@
 // the receive rate (pipeline/receiver_scaler.h): while receives come back full and nothing holds
 // receiving back (the writers keep up: the inbox is less than half full and the backpressure
 // below is off), the count doubles as long as each doubling raises the rate (by at least a
-// quarter of what the added polls would bring), and a doubling that did not is undone; one poll
+// quarter of what the added polls would bring), and a doubling that did not is undone; where the
+// climb stops, the count is held for 5 s, then half as many polls are tried and kept if they do
+// as well (so a count raised by a wrong measurement comes back down); one poll
 // is taken away when a receive comes back empty (and one per 250 ms while they come back partly
 // filled); always between receivers_min and receivers_max. Deleter threads follow: at least
 // `deleters`, and as many as the most receivers so far.
@@ -96,7 +98,8 @@ struct PipelineOptions {
   bool receivers_auto = false;
   int receivers_min = 1;
   int receivers_max = 64;
-  // DeleteMessageBatch calls in flight at most (with receivers_auto, at least this many).
+  // Deleter threads (DeleteMessageBatch calls in flight at once): at least this many, and at
+  // least as many as receivers (with receivers_auto, the most receivers so far).
   int deleters = 4;
   int wait_time_seconds = 20;
   int visibility_timeout_seconds = 60;

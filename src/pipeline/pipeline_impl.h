@@ -7,6 +7,7 @@
 // The contract is pipeline.h's; the thread and ownership rules are in docs/architecture.md.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -96,7 +97,8 @@ class Pipeline::Impl {
   void ReceiverLoop(int index);
   // Starts receiver threads until `count` exist (never after a stop).
   void EnsureReceiverThreads(int count);
-  // Starts deleter threads until `count` exist (never once the delete queue is closed).
+  // Starts deleter threads until `count` exist (never once the delete queue is closed and
+  // empty: the deleters are being joined).
   void EnsureDeleterThreads(int count);
   // Auto receivers: one receive brought `messages`.
   void AdjustReceivers(size_t messages);

@@ -8,17 +8,23 @@
 // more rate). Growing while receives come back full, as AWS Lambda's pollers do, would keep
 // growing on a queue that always answers full.
 //
-// Policy (a hill climb on the receive rate):
-//  - Growth: while receives come back full (10 messages) and the caller says nothing holds
-//    receiving back, the rate at the current count is measured: first a settling round (as many
-//    receives as polls: the ones in flight at the change are not the new count's), then at
-//    least as many receives again and at least kMinMeasure. Then the count doubles (at most
-//    `max`), and the rate at the doubled count is measured the same way.
-//  - A step that did not pay is undone: when the rate grew by less than a quarter of what the
-//    added polls would bring if each brought its share (doubling: less than +25%), the count goes
-//    back to what it was and stays at most there for kHoldCeiling before the next probe.
+// Policy (a hill climb on the receive rate, in both directions):
+//  - Measuring: while receives come back full (10 messages), the rate at the current count is
+//    measured: first a settling round (as many receives as polls: the ones in flight at a change
+//    were sent at the old count), then at least as many receives again and at least kMinMeasure.
+//  - Climbing: after a measurement, if the caller says nothing holds receiving back, the count
+//    doubles (at most `max`) and the doubled count is measured. A doubling pays when the rate grew
+//    by at least a quarter of what the added polls would bring if each brought its share
+//    (doubling: +25%); then the climb goes on. One that did not pay is undone.
+//  - Holding: once the climb stops (a doubling undone, `max` reached, or receiving held back),
+//    the count is held for kHold. Then fewer polls are tried: the count halves (rounded up, at
+//    least `min`) and is measured. If the halved count lost less than a quarter of the removed
+//    polls' share (halving: less than -12.5%), it is kept and held again, so a count that a wrong
+//    measurement raised comes back down; otherwise the polls were needed: the count goes back, and
+//    the climb resumes (a doubling is tried at once).
 //  - Shrinking: an empty receive takes one poll away at once; a partly filled one, one per
-//    kShrinkEvery. Either ends the measurement in progress.
+//    kShrinkEvery. Either ends the measurement in progress, and a doubling being measured is
+//    undone (unjudged, it is not kept); a halving being measured is kept.
 //  - Always between `min` and `max`; starts at `start` (clamped).
 //
 // Thread-safety: every method is thread-safe (one mutex; one call per receive). Times come from
@@ -36,7 +42,7 @@ class ReceiverScaler {
  public:
   static constexpr std::chrono::nanoseconds kMinMeasure = std::chrono::milliseconds(20);
   static constexpr std::chrono::nanoseconds kShrinkEvery = std::chrono::milliseconds(250);
-  static constexpr std::chrono::nanoseconds kHoldCeiling = std::chrono::seconds(5);
+  static constexpr std::chrono::nanoseconds kHold = std::chrono::seconds(5);
   static constexpr size_t kFullReceive = 10;
 
   ReceiverScaler(int min, int max, int start);
@@ -49,8 +55,11 @@ class ReceiverScaler {
 
  private:
   enum class Phase { kSettling, kMeasuring };
-  void StartSettling(int64_t now_ns);
-  void StartMeasuring(int64_t now_ns);
+  void Start(Phase phase, int64_t now_ns);
+  void Change(int to, int64_t now_ns);  // a new count, settled and then measured
+  void Hold(int64_t now_ns);
+  // A measurement of `rate` (messages per second) at target_ has completed.
+  void OnRate(double rate, bool may_grow, int64_t now_ns);
 
   const int min_;
   const int max_;
@@ -61,10 +70,11 @@ class ReceiverScaler {
   bool started_ = false;
   int receives_ = 0;        // in the current phase
   size_t messages_ = 0;     // in the current phase
-  int grown_from_ = 0;      // the count before the last growth, while its rate is measured
-  double rate_before_ = 0;  // messages per second at grown_from_
-  int ceiling_ = 0;         // no growth past it until ceiling_until_ns_
-  int64_t ceiling_until_ns_ = 0;
+  int grown_from_ = 0;      // a doubling being measured: the count before it
+  int shrunk_from_ = 0;     // a halving being measured: the count before it
+  double rate_before_ = 0;  // messages per second at grown_from_ or shrunk_from_
+  bool holding_ = false;    // no climbing until hold_until_ns_
+  int64_t hold_until_ns_ = 0;
   int64_t last_change_ns_ = 0;
 };
 

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "base/backoff.h"
 #include "pipeline/pipeline_impl.h"
 
@@ -46,14 +48,15 @@ void Pipeline::Impl::AdjustReceivers(size_t messages) {
   int target;
   int next;
   {
-    std::lock_guard<std::mutex> lock(scaling_mu_);  // so target_receivers_ follows in order
+    // One change at a time, in order: the target, the log line, the summary and the gauge.
+    std::lock_guard<std::mutex> lock(scaling_mu_);
     next = scaler_.OnReceive(messages, may_grow, NowNanos());
     target = target_receivers_.exchange(next);
+    if (next == target) return;
+    spdlog::debug("receivers: {} -> {} (a receive brought {})", target, next, messages);
+    stats_.receivers = next;
+    if (options_.metrics != nullptr) options_.metrics->SetReceivers(next);
   }
-  if (next == target) return;
-  spdlog::debug("receivers: {} -> {} (a receive brought {})", target, next, messages);
-  stats_.receivers = next;
-  if (options_.metrics != nullptr) options_.metrics->SetReceivers(next);
   if (next > target) {
     EnsureReceiverThreads(next);
     EnsureDeleterThreads(std::max(options_.deleters, next));

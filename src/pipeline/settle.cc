@@ -3,6 +3,7 @@
 // of what was never committed (see pipeline.h).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 

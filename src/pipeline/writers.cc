@@ -3,6 +3,8 @@
 // pipeline.h).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <unordered_map>
 

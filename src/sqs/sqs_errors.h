@@ -8,8 +8,9 @@
 //    "<operation>: <code>: <server message, at most 200 characters>" ("HTTP <status>" stands in
 //    for a missing code). The server's message never contains our bodies, receipt handles or
 //    secrets, so it is safe to keep.
-//  - Codes: as aws/errors.h classifies them (credentials, throttling, server faults, AccessDenied,
-//    then the HTTP status), with SQS's own: QueueDoesNotExist /
+//  - Codes: as aws/errors.h classifies them (the service's not-found codes, AccessDenied,
+//    credentials, throttling and server faults, the service's precondition codes, then the HTTP
+//    status), with SQS's own: QueueDoesNotExist /
 //    AWS.SimpleQueueService.NonExistentQueue -> kNotFound; QueueDeletedRecently, QueueNameExists,
 //    UnsupportedOperation and the Kms* codes of server-side encryption (other than KmsThrottled and
 //    KmsAccessDenied) -> kFailedPrecondition. The modern code decides first, then the legacy one,

@@ -405,6 +405,11 @@ async function handle(req, res, body) {
   serialTails.set(action, new Promise((resolve) => (release = resolve)));
   await previous;
   try {
+    if (res.destroyed || req.socket.destroyed) {
+      // The client left while queued: never forwarded, as a held request is not (see above).
+      stats.dropped_client_gone++;
+      return;
+    }
     await handleNow(req, res, body);
   } finally {
     release();
