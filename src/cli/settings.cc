@@ -76,11 +76,11 @@ void AddCommonOptions(CLI::App& app, Settings& s) {
                  "(e.g. 0.0.0.0:9464; port 0 picks a free one)")
       ->envname("SQS2PG_METRICS_ADDR");
   app.add_option("--receivers", s.receivers,
-                 "Concurrent ReceiveMessage long polls: auto (start with 2, double them while "
-                 "receives come back full, the writers keep up and each doubling raises the "
-                 "receive rate; every 5 s at a plateau try half as many and keep them if they do "
-                 "as well; take polls away when receives come back partly filled or empty) or a "
-                 "fixed number 1-256")
+                 "Concurrent ReceiveMessage long polls: auto (start with 2, 4 under a backlog, "
+                 "then double them while receives come back full, the writers keep up and each "
+                 "doubling raises the receive rate; every 5 s at a plateau try half as many and "
+                 "keep them if they do as well; take polls away when receives come back partly "
+                 "filled or empty) or a fixed number 1-256")
       ->envname("SQS2PG_RECEIVERS")
       ->check(CLI::IsMember({"auto"}) | CLI::Range(1, 256))
       ->capture_default_str();

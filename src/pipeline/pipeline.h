@@ -28,20 +28,20 @@
 //    so a slow database does not make SQS hand it to another consumer. Extensions run several
 //    calls at once.
 //  - Backpressure: receivers poll only while fewer than max_held_messages (and max_held_bytes of
-//    bodies) are held and no held
-//    receipt is within a quarter of the visibility timeout of lapsing, so a slow SQS (slow deletes
-//    and extensions) or a slow database slows receiving instead of causing redeliveries.
+//    bodies) are held and no held receipt is within a quarter of the visibility timeout of lapsing,
+//    so a slow SQS (slow deletes and extensions) or a slow database slows receiving instead of
+//    causing redeliveries.
 //
 // Receivers that scale themselves (receivers_auto): polls start at 2 and follow a hill climb on
 // the receive rate (pipeline/receiver_scaler.h): while receives come back full and nothing holds
 // receiving back (the writers keep up: the inbox is less than half full and the backpressure
-// below is off), the count doubles as long as each doubling raises the rate (by at least a
-// quarter of what the added polls would bring), and a doubling that did not is undone; where the
-// climb stops, the count is held for 5 s, then half as many polls are tried and kept if they do
-// as well (so a count raised by a wrong measurement comes back down); one poll
-// is taken away when a receive comes back empty (and one per 250 ms while they come back partly
-// filled); always between receivers_min and receivers_max. Deleter threads follow: at least
-// `deleters`, and as many as the most receivers so far.
+// below is off), the count goes to 4 at once, then doubles as long as each doubling raises the
+// rate (by at least a quarter of what the added polls would bring), and a doubling that did not
+// is undone; where the climb stops, the count is held for 5 s, then half as many polls are tried
+// and kept if they do as well (so a count raised by a wrong measurement comes back down); one
+// poll is taken away when a receive comes back empty (and one per 250 ms while they come back
+// partly filled); always between receivers_min and receivers_max. Deleter threads follow: at
+// least `deleters`, and as many as the most receivers so far.
 // An idle queue is watched by receivers_min long polls.
 //
 // Modes: drain (options.drain) returns once the queue holds nothing, visible or in flight, except

@@ -100,8 +100,8 @@ class Pipeline::Impl {
   // Starts deleter threads until `count` exist (never once the delete queue is closed and
   // empty: the deleters are being joined).
   void EnsureDeleterThreads(int count);
-  // Auto receivers: one receive brought `messages`.
-  void AdjustReceivers(size_t messages);
+  // Auto receivers: one receive, sent at `sent`, brought `messages`.
+  void AdjustReceivers(size_t messages, Steady::time_point sent);
   // Abandons the long polls in progress (cancel flag, and a SIGURG to every receiver thread).
   void AbandonPolls();
   // Backpressure for receivers: whether to poll no more for now (see PipelineOptions).

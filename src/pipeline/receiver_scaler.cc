@@ -38,7 +38,7 @@ void ReceiverScaler::Hold(int64_t now_ns) {
   hold_until_ns_ = now_ns + kHold.count();
 }
 
-int ReceiverScaler::OnReceive(size_t messages, bool may_grow, int64_t now_ns) {
+int ReceiverScaler::OnReceive(size_t messages, bool may_grow, int64_t sent_ns, int64_t now_ns) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!started_) {
     started_ = true;
@@ -59,14 +59,17 @@ int ReceiverScaler::OnReceive(size_t messages, bool may_grow, int64_t now_ns) {
     Start(Phase::kSettling, now_ns);
     return target_;
   }
-  ++receives_;
-  messages_ += messages;
   if (phase_ == Phase::kSettling) {
-    if (receives_ >= target_) Start(Phase::kMeasuring, now_ns);
+    // Until as many receives as polls, sent since the change, have come back: the ones sent
+    // before were the old count's, and new polls' first calls (new connections) come late.
+    if (sent_ns >= phase_started_ns_ && ++receives_ >= target_) Start(Phase::kMeasuring, now_ns);
     return target_;
   }
+  ++receives_;
+  messages_ += messages;
   const int64_t elapsed_ns = now_ns - phase_started_ns_;
-  if (receives_ < target_ || elapsed_ns < kMinMeasure.count()) return target_;
+  // Two rounds: the polls of one round tend to come back together, so one round is a burst.
+  if (receives_ < 2 * target_ || elapsed_ns < kMinMeasure.count()) return target_;
   OnRate(static_cast<double>(messages_) * 1e9 / static_cast<double>(elapsed_ns), may_grow, now_ns);
   return target_;
 }
@@ -95,6 +98,11 @@ void ReceiverScaler::OnRate(double rate, bool may_grow, int64_t now_ns) {
     Start(Phase::kMeasuring, now_ns);
     return;
   }
+  const int floor = std::min(max_, std::max(min_, kBacklogFloor));
+  if (may_grow && target_ < floor) {
+    Change(floor, now_ns);  // a backlog gets at least kBacklogFloor polls, unjudged
+    return;
+  }
   if (!holding_) {
     if (may_grow && target_ < max_) {
       grown_from_ = target_;
@@ -105,10 +113,10 @@ void ReceiverScaler::OnRate(double rate, bool may_grow, int64_t now_ns) {
     Hold(now_ns);  // at the top, or held back
   } else if (now_ns >= hold_until_ns_) {
     holding_ = false;
-    if (target_ > min_) {
+    if (target_ > floor) {
       shrunk_from_ = target_;
       rate_before_ = rate;
-      Change(std::max(min_, (target_ + 1) / 2), now_ns);
+      Change(std::max(floor, (target_ + 1) / 2), now_ns);
       return;
     }
   }

@@ -42,7 +42,7 @@ void Pipeline::Impl::AbandonPolls() {
   }
 }
 
-void Pipeline::Impl::AdjustReceivers(size_t messages) {
+void Pipeline::Impl::AdjustReceivers(size_t messages, Steady::time_point sent) {
   if (!options_.receivers_auto) return;
   const bool may_grow = inbox_.size() < inbox_capacity_ / 2 && !MustHoldOff();
   int target;
@@ -50,7 +50,7 @@ void Pipeline::Impl::AdjustReceivers(size_t messages) {
   {
     // One change at a time, in order: the target, the log line, the summary and the gauge.
     std::lock_guard<std::mutex> lock(scaling_mu_);
-    next = scaler_.OnReceive(messages, may_grow, NowNanos());
+    next = scaler_.OnReceive(messages, may_grow, sent.time_since_epoch().count(), NowNanos());
     target = target_receivers_.exchange(next);
     if (next == target) return;
     spdlog::debug("receivers: {} -> {} (a receive brought {})", target, next, messages);
@@ -135,7 +135,7 @@ void Pipeline::Impl::ReceiverLoop(int index) {
     backoff.Reset();
     receives_failing_since_ns_ = 0;
     stats_.md5_mismatches += received->md5_mismatches;
-    AdjustReceivers(received->messages.size() + received->withheld_receipts.size());
+    AdjustReceivers(received->messages.size() + received->withheld_receipts.size(), asked_at);
     if (!received->withheld_receipts.empty()) {
       // Corrupted in transit (or, on a FIFO queue, behind such a message in its group): visible
       // again at once rather than after the timeout; SQS keeps a FIFO group's order.

@@ -116,9 +116,9 @@ TEST_F(ReceiverScalingTest, ClimbsToTheMaximumWhileEachPollAddsRate) {
 }
 
 // The proxy answers one ReceiveMessage at a time, 50 ms each: more polls only queue behind each
-// other. The scaler probes (2 -> 4), sees no gain, undoes it, and never goes higher. 600 messages
-// take about 3 s, inside the 5 s hold after the undo (no look at fewer polls yet), and a 50 ms
-// step keeps a scheduling hiccup a small share of each measurement.
+// other. The scaler goes to the backlog's floor (2 -> 4), probes (4 -> 8), sees no gain, undoes
+// it, and never goes higher. 600 messages take about 3 s, inside the 5 s hold after the undo, and
+// a 50 ms step keeps a scheduling hiccup a small share of each measurement.
 TEST_F(ReceiverScalingTest, UndoesAProbeThatDoesNotRaiseTheRate) {
   constexpr int kN = 600;
   SendBodies(*sqs_, queue_url_, LoginEvents(kN));
@@ -128,10 +128,11 @@ TEST_F(ReceiverScalingTest, UndoesAProbeThatDoesNotRaiseTheRate) {
   ASSERT_TRUE(drain.finished) << Tail(drain.run.output);
   ASSERT_EQ(drain.run.exit_code, 0) << Tail(drain.run.output);
   const std::vector<std::pair<int, int>> events = ScalingEvents(drain.run.output);
-  ASSERT_GE(events.size(), 2u) << Tail(drain.run.output);
-  EXPECT_EQ(events[0], std::make_pair(2, 4)) << "the probe";
-  EXPECT_EQ(events[1], std::make_pair(4, 2)) << "the probe undone";
-  EXPECT_LE(MostReceivers(events), 4) << Tail(drain.run.output);
+  ASSERT_GE(events.size(), 3u) << Tail(drain.run.output);
+  EXPECT_EQ(events[0], std::make_pair(2, 4)) << "the backlog's floor";
+  EXPECT_EQ(events[1], std::make_pair(4, 8)) << "the probe";
+  EXPECT_EQ(events[2], std::make_pair(8, 4)) << "the probe undone";
+  EXPECT_LE(MostReceivers(events), 8) << Tail(drain.run.output);
   ExpectExactlyOnce(kN);
 }
 
