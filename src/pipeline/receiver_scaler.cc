@@ -11,14 +11,12 @@ constexpr double kShareThatPays = 0.25;
 }  // namespace
 
 ReceiverScaler::ReceiverScaler(int min, int max, int start)
-    : min_(std::max(1, min)), max_(std::max(std::max(1, min), max)) {
-  target_ = std::clamp(start, min_, max_);
-}
+    : min_(std::max(1, min)),
+      max_(std::max(min_, max)),
+      floor_(std::min(max_, std::max(min_, kBacklogFloor))),
+      target_(std::clamp(start, min_, max_)) {}
 
-int ReceiverScaler::target() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return target_;
-}
+int ReceiverScaler::target() const { return target_; }
 
 void ReceiverScaler::Start(Phase phase, int64_t now_ns) {
   phase_ = phase;
@@ -39,7 +37,6 @@ void ReceiverScaler::Hold(int64_t now_ns) {
 }
 
 int ReceiverScaler::OnReceive(size_t messages, bool may_grow, int64_t sent_ns, int64_t now_ns) {
-  std::lock_guard<std::mutex> lock(mu_);
   if (!started_) {
     started_ = true;
     last_change_ns_ = now_ns;
@@ -98,9 +95,8 @@ void ReceiverScaler::OnRate(double rate, bool may_grow, int64_t now_ns) {
     Start(Phase::kMeasuring, now_ns);
     return;
   }
-  const int floor = std::min(max_, std::max(min_, kBacklogFloor));
-  if (may_grow && target_ < floor) {
-    Change(floor, now_ns);  // a backlog gets at least kBacklogFloor polls, unjudged
+  if (may_grow && target_ < floor_) {
+    Change(floor_, now_ns);  // a backlog gets at least kBacklogFloor polls, unjudged
     return;
   }
   if (!holding_) {
@@ -113,10 +109,10 @@ void ReceiverScaler::OnRate(double rate, bool may_grow, int64_t now_ns) {
     Hold(now_ns);  // at the top, or held back
   } else if (now_ns >= hold_until_ns_) {
     holding_ = false;
-    if (target_ > floor) {
+    if (target_ > floor_) {
       shrunk_from_ = target_;
       rate_before_ = rate;
-      Change(std::max(floor, (target_ + 1) / 2), now_ns);
+      Change(std::max(floor_, (target_ + 1) / 2), now_ns);
       return;
     }
   }

@@ -36,14 +36,15 @@
 //    undone (unjudged, it is not kept); a halving being measured is kept.
 //  - Always between `min` and `max`; starts at `start` (clamped).
 //
-// Thread-safety: every method is thread-safe (one mutex; one call per receive). Times come from
-// the caller (nanoseconds on a steady clock), so the policy is tested without a clock.
+// Thread-safety: not thread-safe; the caller serialises the calls (the pipeline calls OnReceive
+// under the lock that also orders its target, log line and gauge, so a second lock here would only
+// be taken twice per receive). Times come from the caller (nanoseconds on a steady clock), so the
+// policy is tested without a clock.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 
 namespace sqs2pg::pipeline {
 
@@ -74,7 +75,7 @@ class ReceiverScaler {
 
   const int min_;
   const int max_;
-  mutable std::mutex mu_;
+  const int floor_;  // the backlog's floor: kBacklogFloor within min_ and max_
   int target_;
   Phase phase_ = Phase::kSettling;
   int64_t phase_started_ns_ = 0;
