@@ -12,14 +12,14 @@
 namespace sqs2pg::pipeline {
 
 void InstallPollInterrupt() {
-  static const bool installed = [] {
+  static const bool kInstalled = [] {
     struct sigaction action {};
     action.sa_handler = [](int) {};
     sigemptyset(&action.sa_mask);
     action.sa_flags = 0;
     return sigaction(SIGURG, &action, nullptr) == 0;
   }();
-  (void)installed;
+  (void)kInstalled;
 }
 
 void Pipeline::Impl::EnsureReceiverThreads(int count) {
